@@ -1,0 +1,196 @@
+//! The execution tree: what the compiler produces and the evaluator walks.
+//!
+//! A [`Program`] is immutable and `Send + Sync`; it can run many times, from many threads.
+//! Names are already resolved to slots: the evaluator never looks a variable up by string.
+//!
+//! # The frame / closure / variable model (invariants)
+//!
+//! Storage classes, decided at compile time:
+//! - **Global** `Global(i)`: a name defined in the program's outermost scope (and `sys_argv`,
+//!   always global 0). Globals live in the run's global table as shared cells; a `define` at
+//!   top level writes into the cell, so functions see later stores. The REPL appends new
+//!   globals between entries; existing indices never move.
+//! - **Local** `Local(i)`: parameters and `define`s inside a function body (or inside a
+//!   `block` at top level) get slot `i` of the frame of one invocation. Every invocation has
+//!   a fresh frame, so recursion is safe. Shadowing in nested blocks gets a new slot (lexical
+//!   scoping, spec 2.2; no Phylanx bug 8.2/22).
+//! - **Cell slots**: a local `define`d variable that some inner `lambda` captures is marked
+//!   in [`FuncCode::cell_slots`]; its frame slot holds a shared cell instead of a value.
+//!   Executing the `define` creates a *fresh* cell (as Phylanx's variable-factory does), and
+//!   for a function definition the cell exists before the closure is built, so the function
+//!   can call itself.
+//! - **Upvalue** `Upvalue(i)`: inside a closure, entry `i` of the captures made when the
+//!   closure was created. Captured variables are shared cells (stores are visible both ways,
+//!   spec 2.5); captured parameters are copied by value at creation.
+//!
+//! Frames are `Sync` (each slot is behind its own lock) so that the runtime may later evaluate
+//! effect-free subtrees of one frame on several threads: those only read slots. Writes
+//! (`define`, `store`) happen only in effectful subtrees, which run in program order.
+
+use crate::primitives::Primitive;
+use crate::syntax::span::Span;
+use crate::value::{DType, Value};
+use std::sync::Arc;
+
+/// Where a variable lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarRef {
+    Local(u32),
+    Upvalue(u32),
+    Global(u32),
+}
+
+/// What a closure captures when it is created: a slot of the creating frame (cell or value)
+/// or one of the creating closure's own captures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaptureFrom {
+    Local(u32),
+    Upvalue(u32),
+}
+
+#[derive(Debug)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub enum NodeKind {
+    Const(Value),
+    Var(VarRef),
+    /// A call of a table primitive with arguments in signature order (defaults filled in).
+    Prim {
+        prim: &'static Primitive,
+        args: Box<[Node]>,
+        /// Forced dtype of a `NAME__int`-style alias.
+        dtype: Option<DType>,
+    },
+    /// A call of a function value held in a variable.
+    Call {
+        callee: Box<Node>,
+        /// Name of the callee as written (for the call chain in errors).
+        name: Box<str>,
+        args: Box<[Node]>,
+        /// Keyword arguments `__arg(name, value)`.
+        keywords: Box<[(Box<str>, Node)]>,
+    },
+    If {
+        cond: Box<Node>,
+        then: Box<Node>,
+        otherwise: Option<Box<Node>>,
+    },
+    While {
+        cond: Box<Node>,
+        body: Box<Node>,
+    },
+    For {
+        init: Box<Node>,
+        cond: Box<Node>,
+        step: Box<Node>,
+        body: Box<Node>,
+    },
+    Block(Box<[Node]>),
+    ParallelBlock(Box<[Node]>),
+    /// `define(x, value)`: bind a variable (value semantics).
+    Define {
+        target: VarRef,
+        value: Box<Node>,
+        /// True for `define(f, params..., body)`: the slot's cell must exist before the
+        /// closure is built so the function can call itself.
+        is_function: bool,
+    },
+    /// `store(x, value)`.
+    Store {
+        target: VarRef,
+        name: Box<str>,
+        value: Box<Node>,
+    },
+    /// `store(slice(x, i...), value)`.
+    StoreSlice {
+        target: VarRef,
+        name: Box<str>,
+        indices: Box<[Node]>,
+        value: Box<Node>,
+    },
+    /// Creates a closure.
+    Lambda {
+        code: Arc<FuncCode>,
+        captures: Box<[CaptureFrom]>,
+    },
+    /// `timer(expr, done)`: evaluates `expr`, calls `done(seconds)`, yields `expr`'s value.
+    Timer {
+        expr: Box<Node>,
+        done: Box<Node>,
+    },
+}
+
+/// A parameter of a user function.
+#[derive(Debug)]
+pub struct ParamCode {
+    pub name: Box<str>,
+    /// Evaluated in the callee's frame when the argument is omitted.
+    pub default: Option<Node>,
+}
+
+/// The compiled code of a user function or lambda.
+#[derive(Debug)]
+pub struct FuncCode {
+    /// The defined name, or `"lambda"`.
+    pub name: Box<str>,
+    pub params: Box<[ParamCode]>,
+    /// Number of frame slots (parameters first, then locals).
+    pub n_slots: u32,
+    /// `cell_slots[i]`: slot `i` is captured by an inner closure and holds a shared cell.
+    pub cell_slots: Box<[bool]>,
+    pub body: Node,
+    pub span: Span,
+}
+
+impl FuncCode {
+    pub fn min_args(&self) -> usize {
+        self.params
+            .iter()
+            .take_while(|p| p.default.is_none())
+            .count()
+    }
+}
+
+/// A compiled program: top-level expressions run in order in a frame of `main.n_slots`
+/// slots (for defines in top-level blocks), with `globals.len()` globals.
+#[derive(Debug)]
+pub struct Program {
+    pub main: Arc<FuncCode>,
+    /// The globals, by index (`sys_argv` is 0), with what the compiler knew of them.
+    pub globals: crate::compile::GlobalScope,
+    /// Number of globals that existed before this program was compiled (REPL entries).
+    pub first_new_global: usize,
+}
+
+impl Node {
+    pub fn new(kind: NodeKind, span: Span) -> Node {
+        Node { kind, span }
+    }
+
+    pub fn constant(v: Value, span: Span) -> Node {
+        Node::new(NodeKind::Const(v), span)
+    }
+
+    /// A short name of the node's kind, for introspection.
+    pub fn kind_name(&self) -> &str {
+        match &self.kind {
+            NodeKind::Const(_) => "constant",
+            NodeKind::Var(_) => "access-variable",
+            NodeKind::Prim { prim, .. } => prim.name,
+            NodeKind::Call { .. } => "call-function",
+            NodeKind::If { .. } => "if",
+            NodeKind::While { .. } => "while",
+            NodeKind::For { .. } => "for",
+            NodeKind::Block(_) => "block",
+            NodeKind::ParallelBlock(_) => "parallel_block",
+            NodeKind::Define { .. } => "define-variable",
+            NodeKind::Store { .. } | NodeKind::StoreSlice { .. } => "store",
+            NodeKind::Lambda { .. } => "lambda",
+            NodeKind::Timer { .. } => "timer",
+        }
+    }
+}

@@ -1,0 +1,1146 @@
+//! Elementwise binary kernels: arithmetic, comparisons, logic and `where`, with NumPy
+//! broadcasting and promotion (spec 3.3, 3.4).
+//!
+//! Every entry point takes its operands by value so that a uniquely owned array buffer can
+//! be reused for the result. Scalar-with-scalar work never allocates (the interpreter's hot
+//! path: `i + 1`, `i < n`); array-with-scalar and same-shape array-with-array run as plain
+//! loops over contiguous slices; only differing shapes go through ndarray broadcasting.
+//!
+//! Errors are labelled on argument positions; the `*_at` variants let n-ary primitives say
+//! which of their arguments the two operands are.
+
+use crate::diagnostics::{Error, Result};
+use crate::value::broadcast::{broadcast_pair, broadcast_shapes, shape_mismatch};
+use crate::value::{check_shape, Array, DType, Value};
+use ndarray::{ArrayD, IxDyn, Zip};
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------------------------
+// Typed operands
+
+/// An element type of physl arrays.
+pub trait Elem: Copy + PartialOrd + Send + Sync + 'static {
+    const DTYPE: DType;
+    fn into_value(self) -> Value;
+    fn wrap(a: Arc<ArrayD<Self>>) -> Array;
+}
+
+impl Elem for bool {
+    const DTYPE: DType = DType::Bool;
+    fn into_value(self) -> Value {
+        Value::Bool(self)
+    }
+    fn wrap(a: Arc<ArrayD<bool>>) -> Array {
+        Array::Bool(a)
+    }
+}
+
+impl Elem for i64 {
+    const DTYPE: DType = DType::Int;
+    fn into_value(self) -> Value {
+        Value::Int(self)
+    }
+    fn wrap(a: Arc<ArrayD<i64>>) -> Array {
+        Array::Int(a)
+    }
+}
+
+impl Elem for f64 {
+    const DTYPE: DType = DType::Float;
+    fn into_value(self) -> Value {
+        Value::Float(self)
+    }
+    fn wrap(a: Arc<ArrayD<f64>>) -> Array {
+        Array::Float(a)
+    }
+}
+
+/// A numeric operand of one element type: a scalar, or an array of 1 to 4 dimensions.
+#[derive(Clone, Debug)]
+pub enum Operand<T> {
+    Scalar(T),
+    Array(Arc<ArrayD<T>>),
+}
+
+impl<T: Elem> Operand<T> {
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Operand::Scalar(_) => &[],
+            Operand::Array(a) => a.shape(),
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        match self {
+            Operand::Scalar(x) => x.into_value(),
+            Operand::Array(a) => Value::from_array(T::wrap(a)),
+        }
+    }
+
+    /// Applies `f` to every element, in place when the buffer is not shared.
+    pub fn map(self, f: impl Fn(T) -> T) -> Operand<T> {
+        match self {
+            Operand::Scalar(x) => Operand::Scalar(f(x)),
+            Operand::Array(a) => Operand::Array(map_same(a, f)),
+        }
+    }
+
+    /// Applies `f` to every element into a new element type.
+    pub fn map_to<R: Elem>(&self, f: impl Fn(T) -> R) -> Operand<R> {
+        match self {
+            Operand::Scalar(x) => Operand::Scalar(f(*x)),
+            Operand::Array(a) => Operand::Array(Arc::new(a.mapv(f))),
+        }
+    }
+
+    /// The operand as an array (a scalar becomes 0-D), for broadcasting.
+    fn to_arc(&self) -> Arc<ArrayD<T>> {
+        match self {
+            Operand::Scalar(x) => Arc::new(ArrayD::from_elem(IxDyn(&[]), *x)),
+            Operand::Array(a) => a.clone(),
+        }
+    }
+}
+
+/// A numeric value split by dtype, owning its buffer.
+#[derive(Clone, Debug)]
+pub enum Num {
+    Bool(Operand<bool>),
+    Int(Operand<i64>),
+    Float(Operand<f64>),
+}
+
+impl Num {
+    /// Splits a numeric value; gives the value back when it is not numeric.
+    pub fn from_value(v: Value) -> std::result::Result<Num, Value> {
+        Ok(match v {
+            Value::Bool(b) => Num::Bool(Operand::Scalar(b)),
+            Value::Int(i) => Num::Int(Operand::Scalar(i)),
+            Value::Float(f) => Num::Float(Operand::Scalar(f)),
+            Value::Array(Array::Bool(a)) => Num::Bool(Operand::Array(a)),
+            Value::Array(Array::Int(a)) => Num::Int(Operand::Array(a)),
+            Value::Array(Array::Float(a)) => Num::Float(Operand::Array(a)),
+            other => return Err(other),
+        })
+    }
+
+    /// Like [`Num::from_value`], with the standard type error labelled on argument `pos`.
+    pub fn from_arg(prim: &str, pos: usize, v: Value) -> Result<Num> {
+        Num::from_value(v).map_err(|v| not_numeric(prim, pos, &v))
+    }
+
+    pub fn dtype(&self) -> DType {
+        match self {
+            Num::Bool(_) => DType::Bool,
+            Num::Int(_) => DType::Int,
+            Num::Float(_) => DType::Float,
+        }
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Num::Bool(o) => o.shape(),
+            Num::Int(o) => o.shape(),
+            Num::Float(o) => o.shape(),
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        match self {
+            Num::Bool(o) => o.into_value(),
+            Num::Int(o) => o.into_value(),
+            Num::Float(o) => o.into_value(),
+        }
+    }
+
+    /// Elementwise "nonzero" (NaN is nonzero).
+    pub fn into_bool(self) -> Operand<bool> {
+        match self {
+            Num::Bool(o) => o,
+            Num::Int(o) => o.map_to(|i| i != 0),
+            Num::Float(o) => o.map_to(|f| f != 0.0),
+        }
+    }
+
+    pub fn into_int(self) -> Operand<i64> {
+        match self {
+            Num::Bool(o) => o.map_to(|b| b as i64),
+            Num::Int(o) => o,
+            // `as` truncates toward zero and saturates, NaN -> 0 (spec 3.3)
+            Num::Float(o) => o.map_to(|f| f as i64),
+        }
+    }
+
+    pub fn into_float(self) -> Operand<f64> {
+        match self {
+            Num::Bool(o) => o.map_to(|b| b as u8 as f64),
+            Num::Int(o) => o.map_to(|i| i as f64),
+            Num::Float(o) => o,
+        }
+    }
+
+    pub fn cast(self, dtype: DType) -> Num {
+        match dtype {
+            DType::Bool => Num::Bool(self.into_bool()),
+            DType::Int => Num::Int(self.into_int()),
+            DType::Float => Num::Float(self.into_float()),
+        }
+    }
+}
+
+/// The type error for a non-numeric operand, labelled on argument `pos`.
+pub fn not_numeric(prim: &str, pos: usize, v: &Value) -> Error {
+    Error::type_error(format!(
+        "{prim}: operand {} must be numeric, not a {}",
+        pos + 1,
+        v.describe()
+    ))
+    .at_arg(pos, format!("this is a {}", v.describe()))
+}
+
+fn internal(prim: &str) -> Error {
+    Error::internal(format!("{prim}: broadcast of checked shapes failed"))
+}
+
+/// The broadcast shape of two operands (a shape error labelled on both otherwise), checked
+/// against the memory limit when it is larger than both.
+fn out_shape(
+    prim: &str,
+    a: &[usize],
+    b: &[usize],
+    pa: usize,
+    pb: usize,
+    dt: DType,
+) -> Result<Vec<usize>> {
+    let out = broadcast_pair(a, b).ok_or_else(|| shape_mismatch(a, b, pa, pb).context(prim))?;
+    if out != a && out != b {
+        check_shape(&out, dt)?;
+    }
+    Ok(out)
+}
+
+fn is_empty(shape: &[usize]) -> bool {
+    shape.contains(&0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic loops
+
+/// Maps in place when the buffer is not shared, into a new buffer otherwise.
+fn map_same<T: Elem>(mut a: Arc<ArrayD<T>>, f: impl Fn(T) -> T) -> Arc<ArrayD<T>> {
+    match Arc::get_mut(&mut a) {
+        Some(m) => {
+            m.mapv_inplace(f);
+            a
+        }
+        None => Arc::new(a.mapv(f)),
+    }
+}
+
+/// `dst[i] = g(dst[i], src[i])` with `src` broadcast to `dst`'s shape.
+fn zip_into<T: Elem>(
+    prim: &str,
+    dst: &mut ArrayD<T>,
+    src: &ArrayD<T>,
+    g: impl Fn(T, T) -> T,
+) -> Result<()> {
+    if let (Some(k), Some(s)) = (block_len(dst.shape(), src.shape()), src.as_slice()) {
+        if let Some(d) = dst.as_slice_mut() {
+            for chunk in d.chunks_mut(k) {
+                for (d, &s) in chunk.iter_mut().zip(s) {
+                    *d = g(*d, s);
+                }
+            }
+            return Ok(());
+        }
+    }
+    let sv = src.broadcast(dst.raw_dim()).ok_or_else(|| internal(prim))?;
+    Zip::from(dst).and(&sv).for_each(|d, &s| *d = g(*d, s));
+    Ok(())
+}
+
+/// When `small` broadcasts to `big` by repeating whole row-major blocks (its shape without
+/// leading 1s is a suffix of `big`), the block length: the common matrix-plus-row case runs
+/// as plain slice loops. `None` for empty blocks.
+fn block_len(big: &[usize], small: &[usize]) -> Option<usize> {
+    let lead = small.iter().take_while(|&&d| d == 1).count();
+    let s = &small[lead..];
+    if s.len() > big.len() || big[big.len() - s.len()..] != *s {
+        return None;
+    }
+    let k: usize = s.iter().product();
+    (k > 0).then_some(k)
+}
+
+/// A new array of shape `out` with `f(a[i], b[i])`, both broadcast.
+fn zip_new<T: Elem, R: Elem>(
+    prim: &str,
+    a: &ArrayD<T>,
+    b: &ArrayD<T>,
+    out: &[usize],
+    f: impl Fn(T, T) -> R,
+) -> Result<ArrayD<R>> {
+    if let (Some(x), Some(y)) = (a.as_slice(), b.as_slice()) {
+        let mut v: Vec<R> = Vec::new();
+        if a.shape() == out {
+            if let Some(k) = block_len(out, b.shape()) {
+                v.reserve_exact(x.len());
+                for chunk in x.chunks(k) {
+                    v.extend(chunk.iter().zip(y).map(|(&x, &y)| f(x, y)));
+                }
+            }
+        } else if b.shape() == out {
+            if let Some(k) = block_len(out, a.shape()) {
+                v.reserve_exact(y.len());
+                for chunk in y.chunks(k) {
+                    v.extend(x.iter().zip(chunk).map(|(&x, &y)| f(x, y)));
+                }
+            }
+        }
+        if !v.is_empty() {
+            return ArrayD::from_shape_vec(IxDyn(out), v).map_err(|_| internal(prim));
+        }
+    }
+    let av = a.broadcast(IxDyn(out)).ok_or_else(|| internal(prim))?;
+    let bv = b.broadcast(IxDyn(out)).ok_or_else(|| internal(prim))?;
+    Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)))
+}
+
+/// `f` elementwise over two broadcast operands of the result's own type, reusing a uniquely
+/// owned operand buffer of the result shape.
+fn zip_same<T: Elem>(
+    prim: &str,
+    a: Operand<T>,
+    b: Operand<T>,
+    out: &[usize],
+    f: impl Fn(T, T) -> T + Copy,
+) -> Result<Operand<T>> {
+    Ok(match (a, b) {
+        (Operand::Scalar(x), Operand::Scalar(y)) => Operand::Scalar(f(x, y)),
+        (Operand::Array(a), Operand::Scalar(y)) => Operand::Array(map_same(a, move |x| f(x, y))),
+        (Operand::Scalar(x), Operand::Array(b)) => Operand::Array(map_same(b, move |y| f(x, y))),
+        (Operand::Array(mut a), Operand::Array(mut b)) => {
+            if a.shape() == out {
+                if let Some(m) = Arc::get_mut(&mut a) {
+                    zip_into(prim, m, &b, f)?;
+                    return Ok(Operand::Array(a));
+                }
+            }
+            if b.shape() == out {
+                if let Some(m) = Arc::get_mut(&mut b) {
+                    zip_into(prim, m, &a, move |y, x| f(x, y))?;
+                    return Ok(Operand::Array(b));
+                }
+            }
+            Operand::Array(Arc::new(zip_new(prim, &a, &b, out, f)?))
+        }
+    })
+}
+
+/// `f` elementwise over two broadcast operands into another element type.
+fn zip_to<T: Elem, R: Elem>(
+    prim: &str,
+    a: &Operand<T>,
+    b: &Operand<T>,
+    out: &[usize],
+    f: impl Fn(T, T) -> R + Copy,
+) -> Result<Operand<R>> {
+    Ok(match (a, b) {
+        (Operand::Scalar(x), Operand::Scalar(y)) => Operand::Scalar(f(*x, *y)),
+        (Operand::Array(a), Operand::Scalar(y)) => {
+            let y = *y;
+            Operand::Array(Arc::new(a.mapv(|x| f(x, y))))
+        }
+        (Operand::Scalar(x), Operand::Array(b)) => {
+            let x = *x;
+            Operand::Array(Arc::new(b.mapv(|y| f(x, y))))
+        }
+        (Operand::Array(a), Operand::Array(b)) => {
+            Operand::Array(Arc::new(zip_new(prim, a, b, out, f)?))
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arithmetic
+
+/// Binary arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    /// True division, always float64.
+    Div,
+    /// Floored remainder (NumPy `%`).
+    Mod,
+    /// Floored quotient (NumPy `//`).
+    FloorDiv,
+    Pow,
+    /// NaN-propagating maximum.
+    Max,
+    /// NaN-propagating minimum.
+    Min,
+}
+
+impl BinOp {
+    /// The primitive that error messages name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BinOp::Add => "__add",
+            BinOp::Sub => "__sub",
+            BinOp::Mul => "__mul",
+            BinOp::Div => "__div",
+            BinOp::Mod => "__mod",
+            BinOp::FloorDiv => "floor_divide",
+            BinOp::Pow => "power",
+            BinOp::Max => "maximum",
+            BinOp::Min => "minimum",
+        }
+    }
+
+    /// The dtype the operation computes in (and returns) for operands of dtypes `a` and
+    /// `b`; `None` for bool - bool, which NumPy refuses.
+    pub fn result_dtype(self, a: DType, b: DType) -> Option<DType> {
+        let common = a.max(b);
+        Some(match self {
+            BinOp::Div => DType::Float,
+            BinOp::Sub if common == DType::Bool => return None,
+            BinOp::Mod | BinOp::FloorDiv | BinOp::Pow if common == DType::Bool => DType::Int,
+            _ => common,
+        })
+    }
+}
+
+/// Floored integer remainder; `b` must not be 0. `i64::MIN % -1` is 0.
+#[inline]
+pub fn mod_i(a: i64, b: i64) -> i64 {
+    let r = a.wrapping_rem(b);
+    if r != 0 && ((r < 0) != (b < 0)) {
+        r.wrapping_add(b)
+    } else {
+        r
+    }
+}
+
+/// Floored integer quotient; `b` must not be 0. `i64::MIN // -1` wraps to `i64::MIN`.
+#[inline]
+pub fn floordiv_i(a: i64, b: i64) -> i64 {
+    let q = a.wrapping_div(b);
+    if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
+        q.wrapping_sub(1)
+    } else {
+        q
+    }
+}
+
+/// Wrapping integer power; `e` must not be negative.
+#[inline]
+pub fn pow_i(mut base: i64, e: i64) -> i64 {
+    let mut e = e as u64;
+    let mut acc: i64 = 1;
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = acc.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        e >>= 1;
+    }
+    acc
+}
+
+/// NumPy's `npy_divmod` for floats: (floored quotient, remainder with the divisor's sign).
+#[inline]
+pub fn divmod_f(a: f64, b: f64) -> (f64, f64) {
+    let m = a % b; // C fmod
+    if b == 0.0 {
+        return (a / b, m);
+    }
+    let mut div = (a - m) / b;
+    let mut md = m;
+    if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) {
+            md += b;
+            div -= 1.0;
+        }
+    } else {
+        md = 0.0f64.copysign(b);
+    }
+    let floordiv = if div != 0.0 {
+        let mut fd = div.floor();
+        if div - fd > 0.5 {
+            fd += 1.0;
+        }
+        fd
+    } else {
+        0.0f64.copysign(a / b)
+    };
+    (floordiv, md)
+}
+
+/// NumPy `remainder` for floats: `x % 0.0` is NaN, `-7.5 % 2.0` is `0.5`.
+#[inline]
+pub fn mod_f(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        a % b
+    } else {
+        divmod_f(a, b).1
+    }
+}
+
+/// NumPy `floor_divide` for floats: `x // 0.0` is `x / 0.0`.
+#[inline]
+pub fn floordiv_f(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        a / b
+    } else {
+        divmod_f(a, b).0
+    }
+}
+
+#[inline]
+pub fn max_f(a: f64, b: f64) -> f64 {
+    if a >= b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline]
+pub fn min_f(a: f64, b: f64) -> f64 {
+    if a <= b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// The float64 result of `op` on two floats.
+#[inline]
+pub fn float_scalar(op: BinOp, x: f64, y: f64) -> f64 {
+    match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        BinOp::Div => x / y,
+        BinOp::Mod => mod_f(x, y),
+        BinOp::FloorDiv => floordiv_f(x, y),
+        BinOp::Pow => x.powf(y),
+        BinOp::Max => max_f(x, y),
+        BinOp::Min => min_f(x, y),
+    }
+}
+
+fn zero_division(op: BinOp, pos: usize) -> Error {
+    let what = if op == BinOp::Mod {
+        "modulo"
+    } else {
+        "division"
+    };
+    Error::zero_division(format!("{}: integer {what} by zero", op.name()))
+        .at_arg(pos, "this divisor is zero")
+        .with_help("use float operands for IEEE results (x % 0.0 is nan, x // 0.0 is inf)")
+}
+
+fn negative_power(pos: usize) -> Error {
+    Error::value("power: integers to negative integer powers are not allowed")
+        .at_arg(pos, "this exponent is negative")
+        .with_help("use a float base or exponent, e.g. power(2.0, -1)")
+}
+
+#[inline]
+fn int_scalar(op: BinOp, x: i64, y: i64, pb: usize) -> Result<Value> {
+    Ok(Value::Int(match op {
+        BinOp::Add => x.wrapping_add(y),
+        BinOp::Sub => x.wrapping_sub(y),
+        BinOp::Mul => x.wrapping_mul(y),
+        BinOp::Div => return Ok(Value::Float(x as f64 / y as f64)),
+        BinOp::Mod | BinOp::FloorDiv if y == 0 => return Err(zero_division(op, pb)),
+        BinOp::Mod => mod_i(x, y),
+        BinOp::FloorDiv => floordiv_i(x, y),
+        BinOp::Pow if y < 0 => return Err(negative_power(pb)),
+        BinOp::Pow => pow_i(x, y),
+        BinOp::Max => x.max(y),
+        BinOp::Min => x.min(y),
+    }))
+}
+
+/// Elementwise `a op b` with broadcasting and NumPy promotion; errors are labelled on
+/// arguments 0 and 1.
+pub fn binary(op: BinOp, a: Value, b: Value) -> Result<Value> {
+    binary_at(op, a, b, 0, 1)
+}
+
+/// [`binary`] with the operands' argument positions for error labels.
+pub fn binary_at(op: BinOp, a: Value, b: Value, pa: usize, pb: usize) -> Result<Value> {
+    match (&a, &b) {
+        (Value::Int(x), Value::Int(y)) => return int_scalar(op, *x, *y, pb),
+        (Value::Float(x), Value::Float(y)) => return Ok(Value::Float(float_scalar(op, *x, *y))),
+        (Value::Int(x), Value::Float(y)) => {
+            return Ok(Value::Float(float_scalar(op, *x as f64, *y)))
+        }
+        (Value::Float(x), Value::Int(y)) => {
+            return Ok(Value::Float(float_scalar(op, *x, *y as f64)))
+        }
+        _ => {}
+    }
+    let name = op.name();
+    let na = Num::from_arg(name, pa, a)?;
+    let nb = Num::from_arg(name, pb, b)?;
+    binary_num(op, na, nb, pa, pb).map(Num::into_value)
+}
+
+/// [`binary_at`] on split numeric operands.
+pub fn binary_num(op: BinOp, a: Num, b: Num, pa: usize, pb: usize) -> Result<Num> {
+    let name = op.name();
+    let dt = op.result_dtype(a.dtype(), b.dtype()).ok_or_else(|| {
+        Error::type_error(format!("{name}: cannot subtract a bool from a bool"))
+            .at_arg(pb, "this is a bool")
+            .at_arg(pa, "this is a bool")
+            .with_help("use logical_xor(a, b), or convert first with astype(a, \"int\")")
+    })?;
+    let out = out_shape(name, a.shape(), b.shape(), pa, pb, dt)?;
+    Ok(match dt {
+        DType::Float => Num::Float(float_op(op, a.into_float(), b.into_float(), &out)?),
+        DType::Int => {
+            let (x, y) = (a.into_int(), b.into_int());
+            if !is_empty(&out) {
+                let bad = match op {
+                    BinOp::Mod | BinOp::FloorDiv => {
+                        any(&y, |v| v == 0).then(|| zero_division(op, pb))
+                    }
+                    BinOp::Pow => any(&y, |v| v < 0).then(|| negative_power(pb)),
+                    _ => None,
+                };
+                if let Some(e) = bad {
+                    return Err(e);
+                }
+            }
+            Num::Int(int_op(op, x, y, &out)?)
+        }
+        DType::Bool => Num::Bool(bool_op(op, a.into_bool(), b.into_bool(), &out)?),
+    })
+}
+
+fn any<T: Elem>(o: &Operand<T>, p: impl Fn(T) -> bool) -> bool {
+    match o {
+        Operand::Scalar(x) => p(*x),
+        Operand::Array(a) => a.iter().any(|&x| p(x)),
+    }
+}
+
+fn float_op(op: BinOp, a: Operand<f64>, b: Operand<f64>, out: &[usize]) -> Result<Operand<f64>> {
+    let n = op.name();
+    match op {
+        BinOp::Add => zip_same(n, a, b, out, |x, y| x + y),
+        BinOp::Sub => zip_same(n, a, b, out, |x, y| x - y),
+        BinOp::Mul => zip_same(n, a, b, out, |x, y| x * y),
+        BinOp::Div => zip_same(n, a, b, out, |x, y| x / y),
+        BinOp::Mod => zip_same(n, a, b, out, mod_f),
+        BinOp::FloorDiv => zip_same(n, a, b, out, floordiv_f),
+        BinOp::Pow => zip_same(n, a, b, out, f64::powf),
+        BinOp::Max => zip_same(n, a, b, out, max_f),
+        BinOp::Min => zip_same(n, a, b, out, min_f),
+    }
+}
+
+/// Divisors and exponents were checked by the caller.
+fn int_op(op: BinOp, a: Operand<i64>, b: Operand<i64>, out: &[usize]) -> Result<Operand<i64>> {
+    let n = op.name();
+    match op {
+        BinOp::Add => zip_same(n, a, b, out, i64::wrapping_add),
+        BinOp::Sub => zip_same(n, a, b, out, i64::wrapping_sub),
+        BinOp::Mul => zip_same(n, a, b, out, i64::wrapping_mul),
+        BinOp::Mod => zip_same(n, a, b, out, |x, y| if y == 0 { 0 } else { mod_i(x, y) }),
+        BinOp::FloorDiv => zip_same(
+            n,
+            a,
+            b,
+            out,
+            |x, y| if y == 0 { 0 } else { floordiv_i(x, y) },
+        ),
+        BinOp::Pow => zip_same(n, a, b, out, |x, y| if y < 0 { 0 } else { pow_i(x, y) }),
+        BinOp::Max => zip_same(n, a, b, out, i64::max),
+        BinOp::Min => zip_same(n, a, b, out, i64::min),
+        // result_dtype sends `/` to float64
+        BinOp::Div => Err(Error::internal("__div: integer computation requested")),
+    }
+}
+
+fn bool_op(op: BinOp, a: Operand<bool>, b: Operand<bool>, out: &[usize]) -> Result<Operand<bool>> {
+    let n = op.name();
+    match op {
+        BinOp::Add | BinOp::Max => zip_same(n, a, b, out, |x, y| x | y),
+        BinOp::Mul | BinOp::Min => zip_same(n, a, b, out, |x, y| x & y),
+        // result_dtype never computes these in bool
+        _ => Err(Error::internal(format!("{n}: bool computation requested"))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "__eq",
+            CmpOp::Ne => "__ne",
+            CmpOp::Lt => "__lt",
+            CmpOp::Le => "__le",
+            CmpOp::Gt => "__gt",
+            CmpOp::Ge => "__ge",
+        }
+    }
+
+    #[inline]
+    pub fn test<T: PartialOrd>(self, x: T, y: T) -> bool {
+        match self {
+            CmpOp::Eq => x == y,
+            CmpOp::Ne => x != y,
+            CmpOp::Lt => x < y,
+            CmpOp::Le => x <= y,
+            CmpOp::Gt => x > y,
+            CmpOp::Ge => x >= y,
+        }
+    }
+
+    fn holds_for(self, o: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Eq => o == Equal,
+            CmpOp::Ne => o != Equal,
+            CmpOp::Lt => o == Less,
+            CmpOp::Le => o != Greater,
+            CmpOp::Gt => o == Greater,
+            CmpOp::Ge => o != Less,
+        }
+    }
+}
+
+/// Elementwise comparison in the common dtype with broadcasting. Returns bool, or with
+/// `numeric` the common dtype holding 1/0. Also: strings compare bytewise; `==`/`!=` treat
+/// nil and lists by whole-value equality.
+pub fn compare(op: CmpOp, a: Value, b: Value, numeric: bool) -> Result<Value> {
+    compare_at(op, a, b, numeric, 0, 1)
+}
+
+/// [`compare`] with the operands' argument positions for error labels.
+pub fn compare_at(
+    op: CmpOp,
+    a: Value,
+    b: Value,
+    numeric: bool,
+    pa: usize,
+    pb: usize,
+) -> Result<Value> {
+    if !numeric {
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => return Ok(Value::Bool(op.test(*x, *y))),
+            (Value::Float(x), Value::Float(y)) => return Ok(Value::Bool(op.test(*x, *y))),
+            (Value::Int(x), Value::Float(y)) => return Ok(Value::Bool(op.test(*x as f64, *y))),
+            (Value::Float(x), Value::Int(y)) => return Ok(Value::Bool(op.test(*x, *y as f64))),
+            _ => {}
+        }
+    }
+    let name = op.name();
+    match (&a, &b) {
+        (Value::Str(x), Value::Str(y)) => {
+            return Ok(Value::Bool(op.holds_for(x.as_bytes().cmp(y.as_bytes()))))
+        }
+        _ if a.is_numeric() && b.is_numeric() => {}
+        _ if matches!(op, CmpOp::Eq | CmpOp::Ne)
+            && (a.is_nil() || b.is_nil() || a.is_list() || b.is_list()) =>
+        {
+            let eq = values_equal_at(name, &a, &b, pa, pb)?;
+            return Ok(Value::Bool(eq == (op == CmpOp::Eq)));
+        }
+        _ => {
+            let (pos, v) = if a.is_numeric() { (pb, &b) } else { (pa, &a) };
+            let other = if a.is_numeric() { &a } else { &b };
+            return Err(Error::type_error(format!(
+                "{name}: cannot compare a {} with a {}",
+                v.describe(),
+                other.describe()
+            ))
+            .at_arg(pos, format!("this is a {}", v.describe()))
+            .with_help("comparisons work on numbers and arrays, and on two strings"));
+        }
+    }
+    let na = Num::from_arg(name, pa, a)?;
+    let nb = Num::from_arg(name, pb, b)?;
+    let dt = na.dtype().max(nb.dtype());
+    let out = out_shape(name, na.shape(), nb.shape(), pa, pb, DType::Bool)?;
+    let r = match dt {
+        DType::Bool => zip_to(name, &na.into_bool(), &nb.into_bool(), &out, move |x, y| {
+            op.test(x, y)
+        })?,
+        DType::Int => zip_to(name, &na.into_int(), &nb.into_int(), &out, move |x, y| {
+            op.test(x, y)
+        })?,
+        DType::Float => zip_to(
+            name,
+            &na.into_float(),
+            &nb.into_float(),
+            &out,
+            move |x, y| op.test(x, y),
+        )?,
+    };
+    Ok(if numeric {
+        Num::Bool(r).cast(dt).into_value()
+    } else {
+        r.into_value()
+    })
+}
+
+/// Whole-value equality (`==` on lists and nil, spec 4.5): nil equals only nil, lists are
+/// equal when their lengths and all elements are, arrays when shapes and all elements are,
+/// values of different kinds are unequal. Dicts and functions cannot be compared.
+pub fn values_equal(a: &Value, b: &Value) -> Result<bool> {
+    values_equal_at("__eq", a, b, 0, 1)
+}
+
+fn values_equal_at(name: &str, a: &Value, b: &Value, pa: usize, pb: usize) -> Result<bool> {
+    if a.is_nil() || b.is_nil() {
+        return Ok(a.is_nil() && b.is_nil());
+    }
+    for (v, p) in [(a, pa), (b, pb)] {
+        if matches!(v, Value::Dict(_) | Value::Func(_)) {
+            return Err(Error::type_error(format!(
+                "{name}: a {} cannot be compared",
+                v.describe()
+            ))
+            .at_arg(p, format!("this is a {}", v.describe())));
+        }
+    }
+    Ok(match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        _ if a.is_list() && b.is_list() => match (a.list_items(), b.list_items()) {
+            (Some(x), Some(y)) => {
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (u, v) in x.iter().zip(y.iter()) {
+                    if !values_equal_at(name, u, v, pa, pb)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            _ => false,
+        },
+        _ if a.is_numeric() && b.is_numeric() => match (a.to_array(), b.to_array()) {
+            (Some(x), Some(y)) => arrays_equal(&x, &y),
+            _ => false,
+        },
+        _ => false,
+    })
+}
+
+/// Same shape and all elements equal in the common dtype (NaN is unequal to itself).
+pub fn arrays_equal(a: &Array, b: &Array) -> bool {
+    if a.shape() != b.shape() {
+        return false;
+    }
+    match a.dtype().max(b.dtype()) {
+        DType::Bool => a
+            .as_bool()
+            .iter()
+            .zip(b.as_bool().iter())
+            .all(|(x, y)| x == y),
+        DType::Int => a
+            .as_int()
+            .iter()
+            .zip(b.as_int().iter())
+            .all(|(x, y)| x == y),
+        DType::Float => a
+            .as_float()
+            .iter()
+            .zip(b.as_float().iter())
+            .all(|(x, y)| x == y),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logic
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogicOp {
+    And,
+    Or,
+    Xor,
+}
+
+impl LogicOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            LogicOp::And => "__and",
+            LogicOp::Or => "__or",
+            LogicOp::Xor => "__xor",
+        }
+    }
+}
+
+/// An operand of a logical operator as bools: numbers elementwise "nonzero", nil false,
+/// lists and dicts by truthiness (spec 3.5); strings and functions are type errors.
+pub fn truth_operand(prim: &str, pos: usize, v: Value) -> Result<Operand<bool>> {
+    match v {
+        Value::Nil => Ok(Operand::Scalar(false)),
+        Value::List(_) | Value::Range(_) | Value::Dict(_) => {
+            Ok(Operand::Scalar(v.truthy().unwrap_or(false)))
+        }
+        Value::Str(_) | Value::Func(_) => Err(Error::type_error(format!(
+            "{prim}: a {} does not hold a boolean value",
+            v.describe()
+        ))
+        .at_arg(pos, format!("this is a {}", v.describe()))),
+        other => Ok(Num::from_arg(prim, pos, other)?.into_bool()),
+    }
+}
+
+/// Elementwise logical and/or/xor with broadcasting; bool result.
+pub fn logical(op: LogicOp, a: Value, b: Value) -> Result<Value> {
+    logical_at(op, a, b, 0, 1)
+}
+
+/// [`logical`] with the operands' argument positions for error labels.
+pub fn logical_at(op: LogicOp, a: Value, b: Value, pa: usize, pb: usize) -> Result<Value> {
+    if let (Value::Bool(x), Value::Bool(y)) = (&a, &b) {
+        return Ok(Value::Bool(match op {
+            LogicOp::And => *x && *y,
+            LogicOp::Or => *x || *y,
+            LogicOp::Xor => *x != *y,
+        }));
+    }
+    let name = op.name();
+    let x = truth_operand(name, pa, a)?;
+    let y = truth_operand(name, pb, b)?;
+    let out = out_shape(name, x.shape(), y.shape(), pa, pb, DType::Bool)?;
+    let r = match op {
+        LogicOp::And => zip_same(name, x, y, &out, |x, y| x & y)?,
+        LogicOp::Or => zip_same(name, x, y, &out, |x, y| x | y)?,
+        LogicOp::Xor => zip_same(name, x, y, &out, |x, y| x ^ y)?,
+    };
+    Ok(r.into_value())
+}
+
+/// Elementwise logical negation; bool result.
+pub fn logical_not(a: Value) -> Result<Value> {
+    if let Value::Bool(x) = a {
+        return Ok(Value::Bool(!x));
+    }
+    Ok(truth_operand("__not", 0, a)?.map(|x| !x).into_value())
+}
+
+// ---------------------------------------------------------------------------------------------
+// where / nonzero
+
+/// `where(cond, x, y)`: x where cond is nonzero, else y; all three broadcast, result in the
+/// common dtype of x and y. Labels arguments 0, 1, 2.
+pub fn select(cond: Value, x: Value, y: Value) -> Result<Value> {
+    let name = "where";
+    let c = truth_operand(name, 0, cond)?;
+    let x = Num::from_arg(name, 1, x)?;
+    let y = Num::from_arg(name, 2, y)?;
+    let dt = x.dtype().max(y.dtype());
+    let out = broadcast_shapes(&[c.shape(), x.shape(), y.shape()]).map_err(|e| e.context(name))?;
+    check_shape(&out, dt)?;
+    Ok(match dt {
+        DType::Bool => select_t(&c, &x.into_bool(), &y.into_bool(), &out)?.into_value(),
+        DType::Int => select_t(&c, &x.into_int(), &y.into_int(), &out)?.into_value(),
+        DType::Float => select_t(&c, &x.into_float(), &y.into_float(), &out)?.into_value(),
+    })
+}
+
+fn select_t<T: Elem>(
+    c: &Operand<bool>,
+    x: &Operand<T>,
+    y: &Operand<T>,
+    out: &[usize],
+) -> Result<Operand<T>> {
+    if let (Operand::Scalar(c), Operand::Scalar(x), Operand::Scalar(y)) = (c, x, y) {
+        return Ok(Operand::Scalar(if *c { *x } else { *y }));
+    }
+    let (c, x, y) = (c.to_arc(), x.to_arc(), y.to_arc());
+    let shape = IxDyn(out);
+    let cv = c
+        .broadcast(shape.clone())
+        .ok_or_else(|| internal("where"))?;
+    let xv = x
+        .broadcast(shape.clone())
+        .ok_or_else(|| internal("where"))?;
+    let yv = y.broadcast(shape).ok_or_else(|| internal("where"))?;
+    let r = Zip::from(&cv)
+        .and(&xv)
+        .and(&yv)
+        .map_collect(|&c, &x, &y| if c { x } else { y });
+    Ok(Operand::Array(Arc::new(r)))
+}
+
+/// `nonzero(a)`: a list of int64 index vectors, one per axis (one for 0-D input), locating
+/// the nonzero elements in row-major order.
+pub fn nonzero(a: Value, prim: &str) -> Result<Value> {
+    let b = Num::from_arg(prim, 0, a)?.into_bool();
+    let a = b.to_arc();
+    let ndim = a.ndim().max(1);
+    let mut idx: Vec<Vec<i64>> = vec![Vec::new(); ndim];
+    if a.ndim() == 0 {
+        if a.iter().any(|&x| x) {
+            idx[0].push(0);
+        }
+    } else {
+        for (pos, &x) in a.indexed_iter() {
+            if x {
+                for (k, v) in idx.iter_mut().enumerate() {
+                    v.push(pos[k] as i64);
+                }
+            }
+        }
+    }
+    Ok(Value::list(
+        idx.into_iter()
+            .map(|v| Value::Array(Array::from_int(ndarray::Array1::from(v).into_dyn())))
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+#[rustfmt::skip]
+mod tests {
+    use super::*;
+
+    fn floats(v: &[f64]) -> Value {
+        Value::from(ArrayD::from_shape_vec(IxDyn(&[v.len()]), v.to_vec()).unwrap())
+    }
+
+    fn ptr(v: &Value) -> *const f64 {
+        match v {
+            Value::Array(Array::Float(a)) => a.as_ptr(),
+            _ => std::ptr::null(),
+        }
+    }
+
+    #[test]
+    fn unique_buffers_are_reused() {
+        let a = floats(&[1.0, 2.0]);
+        let pa = ptr(&a);
+        let r = binary(BinOp::Add, a, Value::Float(1.0)).unwrap();
+        assert_eq!(ptr(&r), pa);
+
+        // left shared, right unique: the right buffer is reused, the left is untouched
+        let a = floats(&[1.0, 2.0]);
+        let keep = a.clone();
+        let b = floats(&[10.0, 20.0]);
+        let pb = ptr(&b);
+        let r = binary(BinOp::Sub, a, b).unwrap();
+        assert_eq!(ptr(&r), pb);
+        assert_eq!(format::plain(&r), "[-9, -18]");
+        assert_eq!(format::plain(&keep), "[1, 2]");
+
+        // both shared: a new buffer
+        let a = floats(&[1.0, 2.0]);
+        let keep = a.clone();
+        let r = binary(BinOp::Mul, a, keep.clone()).unwrap();
+        assert_ne!(ptr(&r), ptr(&keep));
+        assert_eq!(format::plain(&r), "[1, 4]");
+
+        // broadcasting into the operand that has the result shape
+        let m = Value::from(ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![1.0, 2.0, 3.0, 4.0]).unwrap());
+        let pm = ptr(&m);
+        let r = binary(BinOp::Div, floats(&[1.0, 2.0]), m).unwrap();
+        assert_eq!(ptr(&r), pm);
+        assert_eq!(format::plain(&r), "[[1, 1], [0.333333, 0.5]]");
+    }
+
+    use crate::value::format;
+
+    #[test]
+    fn scalar_fast_paths() {
+        assert!(matches!(binary(BinOp::Add, Value::Int(1), Value::Int(2)), Ok(Value::Int(3)) ));
+        assert!(matches!(binary(BinOp::Div, Value::Int(1), Value::Int(2)), Ok(Value::Float(x)) if x == 0.5) );
+        assert!(matches!(binary(BinOp::Max, Value::Int(1), Value::Float(0.5)), Ok(Value::Float(x)) if x == 1.0) );
+        assert!(matches!(binary(BinOp::Add, Value::Bool(true), Value::Bool(true)), Ok(Value::Bool(true)) ));
+        assert!(matches!(compare(CmpOp::Lt, Value::Int(1), Value::Float(1.5), false), Ok(Value::Bool(true)) ));
+        assert!(matches!(compare(CmpOp::Lt, Value::Int(1), Value::Float(1.5), true), Ok(Value::Float(x)) if x == 1.0) );
+        assert!(matches!(compare(CmpOp::Eq, Value::Bool(true), Value::Int(1), true), Ok(Value::Int(1)) ));
+        let e = binary(BinOp::Mod, Value::Int(1), Value::Int(0)).unwrap_err();
+        assert_eq!(e.code(), "physl::zero_division");
+        let e = binary_at(BinOp::FloorDiv, Value::Int(1), Value::Bool(false), 3, 4).unwrap_err();
+        assert!(e
+            .labels()
+            .iter()
+            .any(|l| l.place == crate::diagnostics::Place::Arg(4)));
+    }
+
+    #[test]
+    fn integer_helpers() {
+        assert_eq!(mod_i(-7, 3), 2);
+        assert_eq!(mod_i(7, -3), -2);
+        assert_eq!(mod_i(i64::MIN, -1), 0);
+        assert_eq!(floordiv_i(-7, 2), -4);
+        assert_eq!(floordiv_i(7, -2), -4);
+        assert_eq!(floordiv_i(6, -2), -3);
+        assert_eq!(floordiv_i(i64::MIN, -1), i64::MIN);
+        assert_eq!(pow_i(3, 4), 81);
+        assert_eq!(pow_i(-2, 3), -8);
+        assert_eq!(pow_i(7, 0), 1);
+        assert_eq!(pow_i(0, 0), 1);
+    }
+
+    #[test]
+    fn float_helpers_follow_numpy() {
+        assert_eq!(divmod_f(7.0, 2.0), (3.0, 1.0));
+        assert_eq!(divmod_f(-7.0, 2.0), (-4.0, 1.0));
+        assert_eq!(divmod_f(7.0, -2.0), (-4.0, -1.0));
+        assert!(mod_f(1.0, 0.0).is_nan());
+        assert_eq!(floordiv_f(1.0, 0.0), f64::INFINITY);
+        assert!(floordiv_f(f64::NAN, 2.0).is_nan());
+        assert!(max_f(f64::NAN, 1.0).is_nan() && max_f(1.0, f64::NAN).is_nan());
+        assert!(min_f(f64::NAN, 1.0).is_nan() && min_f(1.0, f64::NAN).is_nan());
+        // 0.0 % -2.0 takes the divisor's sign
+        assert!(mod_f(0.0, -2.0).is_sign_negative());
+    }
+
+    #[test]
+    fn where_and_nonzero() {
+        let c = Value::from(ArrayD::from_shape_vec(IxDyn(&[3]), vec![true, false, true]).unwrap());
+        let m = Value::from(ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1i64, 2, 3, 4, 5, 6]).unwrap());
+        let r = select(c.clone(), m, Value::Int(0)).unwrap();
+        assert_eq!(format::plain(&r), "[[1, 0, 3], [4, 0, 6]]");
+        let r = select(Value::Bool(false), Value::Int(1), Value::Float(2.5)).unwrap();
+        assert!(matches!(r, Value::Float(x) if x == 2.5));
+        let e = select(c.clone(), floats(&[1.0, 2.0]), Value::Int(0)).unwrap_err();
+        assert_eq!(e.code(), "physl::shape");
+        let e = select(c, Value::from("x"), Value::Int(0)).unwrap_err();
+        assert_eq!(e.code(), "physl::type");
+        let r = nonzero(Value::Int(5), "nonzero").unwrap();
+        assert_eq!(format::plain(&r), "list([0])");
+        let r = nonzero(Value::Float(0.0), "nonzero").unwrap();
+        assert_eq!(format::plain(&r), "list([])");
+        let t = Value::from(ArrayD::from_shape_vec(IxDyn(&[1, 1, 2, 2]), vec![0, 1, 1, 0i64]).unwrap());
+        let r = nonzero(t, "nonzero").unwrap();
+        assert_eq!(format::plain(&r), "list([0, 0], [0, 0], [0, 1], [1, 0])");
+    }
+
+    #[test]
+    fn whole_value_equality() {
+        let l = |v: Vec<Value>| Value::list(v);
+        assert!(values_equal(&l(vec![Value::Int(1), floats(&[1.0])]), &l(vec![Value::Float(1.0), floats(&[1.0])]) ) .unwrap());
+        assert!(!values_equal(&l(vec![floats(&[1.0, 2.0])]), &l(vec![floats(&[1.0])])).unwrap());
+        assert!(!values_equal(&l(vec![Value::Float(f64::NAN)]), &l(vec![Value::Float(f64::NAN)]) ) .unwrap());
+        assert!(!values_equal(&l(vec![Value::from("a")]), &l(vec![Value::Int(1)])).unwrap());
+        assert!(values_equal(&Value::Nil, &Value::Nil).unwrap());
+        let d = Value::Dict(std::sync::Arc::new(crate::value::Dict::new()));
+        assert_eq!(values_equal(&l(vec![d.clone()]), &l(vec![d])) .unwrap_err() .code(), "physl::type" );
+    }
+}

@@ -1,0 +1,11 @@
+//! Array kernels: the numeric work behind the primitives, on typed ndarray data. Kernels know
+//! values and errors, nothing of the tree or the runtime.
+
+pub mod elementwise;
+pub mod index;
+pub mod iterate;
+pub mod linalg;
+pub mod printf;
+pub mod reduce;
+pub mod shape;
+pub mod unary;

@@ -1,0 +1,253 @@
+//! The `physl` command line (spec 2.10, 2.11, 6). Thin: everything goes through the library.
+
+use clap::Parser;
+use physl::{Engine, Error, ErrorKind, Limits, PrintFormat, StdHost, Value};
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "physl",
+    version,
+    about = "PhySL, the array language of Phylanx",
+    long_about = "Runs a PhySL script: physl [options] FILE [args...]. Options come before the \
+                  script; everything after it is passed to the program as sys_argv (an \
+                  argument that parses as a PhySL literal becomes that value, anything else a \
+                  string).",
+    after_help = "Exit status: 0 success, 1 program error, 2 command-line misuse, 130 interrupted."
+)]
+struct Cli {
+    /// Run CODE instead of a script file (all positional arguments go to sys_argv)
+    #[arg(short = 'c', long = "code", value_name = "CODE")]
+    code: Option<String>,
+
+    /// Print the program's value after the run, to stdout or (as --print=FILE / -pFILE) to FILE
+    #[arg(short = 'p', long = "print", value_name = "FILE", num_args = 0..=1,
+          require_equals = true, default_missing_value = "-")]
+    print: Option<String>,
+
+    /// Format of the printed value: plain, physl or json
+    #[arg(long = "print-format", value_name = "FMT", default_value = "plain")]
+    print_format: String,
+
+    /// Print the parsed program in canonical form (`PhySL Code:` header) to stdout
+    #[arg(long = "print-code")]
+    print_code: bool,
+
+    /// Write the parsed program in canonical form to FILE
+    #[arg(long = "dump-code", value_name = "FILE")]
+    dump_code: Option<String>,
+
+    /// Parse and compile, but do not run the program (the printed value is nil)
+    #[arg(long = "dry-run")]
+    dry_run: bool,
+
+    /// Print the run time (compilation excluded) on stderr
+    #[arg(long = "time")]
+    time: bool,
+
+    /// Print the catalog of primitives and exit
+    #[arg(long = "docs")]
+    docs: bool,
+
+    /// Deepest nesting of user-function calls before a physl::limit error
+    #[arg(long = "max-depth", value_name = "N", default_value_t = 10_000)]
+    max_depth: u32,
+
+    /// Largest array allocation in bytes (suffixes K, M, G allowed); default: the machine's memory
+    #[arg(long = "max-memory", value_name = "BYTES")]
+    max_memory: Option<String>,
+
+    /// The script (`-` reads it from stdin), then the program's arguments
+    #[arg(
+        value_name = "FILE [ARGS]",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    run(cli)
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!("physl: {msg}");
+    eprintln!("usage: physl [options] FILE [args...]   (physl --help for the options)");
+    ExitCode::from(2)
+}
+
+fn parse_bytes(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1u64 << 10),
+        (i, 'm' | 'M') => (&s[..i], 1 << 20),
+        (i, 'g' | 'G') => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim().parse::<u64>().ok()?.checked_mul(mult)
+}
+
+fn run(cli: Cli) -> ExitCode {
+    if cli.docs {
+        let docs = physl::primitives::registry::docs();
+        let _ = std::io::stdout().lock().write_all(docs.as_bytes());
+        return ExitCode::SUCCESS;
+    }
+    let Some(format) = PrintFormat::parse(&cli.print_format) else {
+        return usage(&format!(
+            "unknown print format `{}` (expected plain, physl or json)",
+            cli.print_format
+        ));
+    };
+    if let Some(m) = &cli.max_memory {
+        match parse_bytes(m) {
+            Some(b) if b > 0 => physl::value::set_max_bytes(b),
+            _ => return usage(&format!("--max-memory: `{m}` is not a byte count")),
+        }
+    }
+    if std::env::var_os("PHYSL_IR").is_some() {
+        return usage("PHYSL_IR is not supported; pass the script or --code");
+    }
+
+    // The program source and its arguments.
+    let mut args = cli.args.clone();
+    let (name, text) = if let Some(code) = &cli.code {
+        ("<command_line>".to_string(), code.clone())
+    } else if !args.is_empty() {
+        let file = args.remove(0);
+        if file == "-" {
+            match read_stdin() {
+                Ok(t) => ("<stdin>".to_string(), t),
+                Err(e) => return usage(&format!("cannot read the program from stdin: {e}")),
+            }
+        } else {
+            match std::fs::read(&file) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(t) => (file, t),
+                    Err(_) => return usage(&format!("{file}: the script is not valid UTF-8")),
+                },
+                Err(e) => return usage(&format!("cannot read the script `{file}`: {e}")),
+            }
+        }
+    } else if !std::io::stdin().is_terminal() {
+        match read_stdin() {
+            Ok(t) => ("<stdin>".to_string(), t),
+            Err(e) => return usage(&format!("cannot read the program from stdin: {e}")),
+        }
+    } else {
+        return usage("no script given (the interactive REPL is not available yet)");
+    };
+
+    let engine = Engine::with_limits(Limits {
+        max_depth: cli.max_depth,
+    });
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let report = |e: &Error| {
+        let width = if color { 100 } else { 100 };
+        let text = e.render(engine.sources(), color, width);
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    };
+
+    let exprs = match engine.parse(&name, &text) {
+        Ok(e) => e,
+        Err(e) => {
+            report(&e);
+            return exit_for(&e);
+        }
+    };
+    if cli.print_code || cli.dump_code.is_some() {
+        let code = physl::runtime::session::on_big_stack(|| physl::syntax::print_program(&exprs));
+        if cli.print_code {
+            let out = format!("PhySL Code:\n{code}\n\n");
+            if std::io::stdout().lock().write_all(out.as_bytes()).is_err() {
+                return ExitCode::SUCCESS;
+            }
+        }
+        if let Some(path) = &cli.dump_code {
+            if let Err(e) = std::fs::write(path, &code) {
+                return usage(&format!("cannot write `{path}`: {e}"));
+            }
+        }
+    }
+    let program = match engine.compile_ast(&exprs) {
+        Ok(p) => p,
+        Err(e) => {
+            report(&e);
+            return exit_for(&e);
+        }
+    };
+
+    let argv: Vec<Value> = args
+        .iter()
+        .map(|a| physl::runtime::session::argv_value(a))
+        .collect();
+    let host = Arc::new(StdHost::new());
+    let mut session = engine.session();
+    session.set_host(host.clone());
+    session.set_argv(argv.clone());
+
+    let start = std::time::Instant::now();
+    let result = if cli.dry_run {
+        Ok(Value::Nil)
+    } else {
+        session.run(&program).and_then(|v| match v {
+            // a program whose value is a function is called with sys_argv (spec 2.10)
+            Value::Func(_) => session.call(&v, argv),
+            v => Ok(v),
+        })
+    };
+    let elapsed = start.elapsed();
+    if host.stdout_closed() {
+        return ExitCode::SUCCESS;
+    }
+    let value = match result {
+        Ok(v) => v,
+        Err(e) => {
+            report(&e);
+            return exit_for(&e);
+        }
+    };
+    if cli.time {
+        eprintln!("Elapsed time: {} [s]", elapsed.as_secs_f64());
+    }
+    if let Some(target) = &cli.print {
+        let text = format!("{}\n", format.render(&value));
+        if target == "-" {
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                return ExitCode::SUCCESS;
+            }
+        } else if let Err(e) = std::fs::write(target, text) {
+            return usage(&format!("cannot write `{target}`: {e}"));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn read_stdin() -> std::io::Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    Ok(s)
+}
+
+fn exit_for(e: &Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::Usage => ExitCode::from(2),
+        ErrorKind::Interrupted => ExitCode::from(130),
+        _ => ExitCode::from(1),
+    }
+}

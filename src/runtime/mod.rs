@@ -1,0 +1,553 @@
+//! The evaluator: walks the execution tree. Each node evaluates its children, then calls its
+//! primitive with the values.
+//!
+//! Evaluation is sequential and left to right for now. The seam for the scheduler is
+//! [`Interp::eval_args`]: it is the one place where a node's children are evaluated, so the
+//! inline-versus-task decision per node goes there (spec 7.3).
+
+pub mod frame;
+pub mod host;
+pub mod session;
+
+use crate::compile::tree::{CaptureFrom, FuncCode, Node, NodeKind, VarRef};
+use crate::diagnostics::{Error, ErrorKind, Result};
+use crate::kernels;
+use crate::primitives::{self, Args, Context, Eval, NativeFn, PrimitiveFn};
+use crate::value::{DType, Value};
+use frame::{new_cell, Capture, Cell, Closure, Frame, Slot};
+use host::Host;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Limits of one run.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Deepest nesting of user-function calls (a `physl::limit` error beyond).
+    pub max_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 10_000 }
+    }
+}
+
+/// The state of one run of a program.
+pub struct Interp<'r> {
+    pub globals: &'r [Cell],
+    pub host: &'r dyn Host,
+    pub limits: &'r Limits,
+    pub interrupt: &'r AtomicBool,
+    depth: AtomicU32,
+    /// Span of the primitive call being evaluated (packed start << 32 | end), so that a
+    /// function called back through [`Context::call`] (by `fmap`, `apply`, ...) can name its
+    /// call site in the error's call chain.
+    current_call: AtomicU64,
+}
+
+impl<'r> Interp<'r> {
+    pub fn new(
+        globals: &'r [Cell],
+        host: &'r dyn Host,
+        limits: &'r Limits,
+        interrupt: &'r AtomicBool,
+    ) -> Interp<'r> {
+        Interp {
+            globals,
+            host,
+            limits,
+            interrupt,
+            depth: AtomicU32::new(0),
+            current_call: AtomicU64::new(0),
+        }
+    }
+
+    /// Runs a program's top level.
+    pub fn run_main(&self, main: &FuncCode) -> Result<Value> {
+        let frame = Frame::new(main, &[]);
+        self.eval(&main.body, &frame)
+    }
+
+    fn interrupted(&self) -> Result<()> {
+        if self.interrupt.load(Ordering::Relaxed) {
+            return Err(Error::new(ErrorKind::Interrupted, "interrupted"));
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ variables
+
+    fn global(&self, i: u32) -> Result<&Cell> {
+        self.globals
+            .get(i as usize)
+            .ok_or_else(|| Error::internal(format!("global {i} does not exist in this run")))
+    }
+
+    fn read(&self, var: VarRef, frame: &Frame) -> Result<Value> {
+        Ok(match var {
+            VarRef::Local(i) => match &*slot(frame, i)?.read() {
+                Slot::Val(v) => v.clone(),
+                Slot::Cell(c) => c.read().clone(),
+            },
+            VarRef::Upvalue(i) => match upvalue(frame, i)? {
+                Capture::Cell(c) => c.read().clone(),
+                Capture::Value(v) => v.clone(),
+            },
+            VarRef::Global(i) => self.global(i)?.read().clone(),
+        })
+    }
+
+    /// Runs `f` on the variable's value with write access.
+    fn with_var_mut<T>(
+        &self,
+        var: VarRef,
+        frame: &Frame,
+        name: &str,
+        f: impl FnOnce(&mut Value) -> Result<T>,
+    ) -> Result<T> {
+        match var {
+            VarRef::Local(i) => match &mut *slot(frame, i)?.write() {
+                Slot::Val(v) => f(v),
+                Slot::Cell(c) => f(&mut c.write()),
+            },
+            VarRef::Upvalue(i) => match upvalue(frame, i)? {
+                Capture::Cell(c) => f(&mut c.write()),
+                Capture::Value(_) => Err(Error::type_error(format!(
+                    "`{name}` is a parameter of an enclosing function and cannot be assigned"
+                ))),
+            },
+            VarRef::Global(i) => f(&mut self.global(i)?.write()),
+        }
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    pub fn eval(&self, node: &Node, frame: &Frame) -> Result<Value> {
+        match &node.kind {
+            NodeKind::Const(v) => Ok(v.clone()),
+            NodeKind::Var(var) => self.read(*var, frame),
+            NodeKind::Prim { prim, args, dtype } => {
+                let Eval::Fn(f) = prim.eval else {
+                    return Err(Error::internal(format!(
+                        "special form {} reached eval",
+                        prim.name
+                    )));
+                };
+                let mut values = self.eval_args(args, frame)?;
+                if let Some(dt) = dtype {
+                    for v in values.iter_mut() {
+                        if let Some(a) = v.to_array() {
+                            *v = Value::from_array(a.cast(*dt));
+                        }
+                    }
+                }
+                let outer = self.current_call.load(Ordering::Relaxed);
+                self.current_call.store(pack(node.span), Ordering::Relaxed);
+                let result = f(self, values);
+                self.current_call.store(outer, Ordering::Relaxed);
+                let result = result.map_err(|e| locate(e, node, args))?;
+                Ok(match (dtype, result.to_array()) {
+                    (Some(dt), Some(a)) if a.dtype() != *dt => Value::from_array(a.cast(*dt)),
+                    _ => result,
+                })
+            }
+            NodeKind::Call {
+                callee,
+                name,
+                args,
+                keywords,
+            } => {
+                let f = self.eval(callee, frame)?;
+                let values = self.eval_args(args, frame)?;
+                let mut kw = Vec::with_capacity(keywords.len());
+                for (k, v) in keywords.iter() {
+                    kw.push((k.as_ref(), self.eval(v, frame)?));
+                }
+                self.call_value(&f, values, &kw, name, node)
+            }
+            NodeKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if self.condition(cond, frame)? {
+                    self.eval(then, frame)
+                } else if let Some(o) = otherwise {
+                    self.eval(o, frame)
+                } else {
+                    Ok(Value::Nil)
+                }
+            }
+            NodeKind::While { cond, body } => {
+                let mut last = Value::Nil;
+                while self.condition(cond, frame)? {
+                    self.interrupted()?;
+                    last = self.eval(body, frame)?;
+                }
+                Ok(last)
+            }
+            NodeKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => {
+                self.eval(init, frame)?;
+                let mut last = Value::Nil;
+                while self.condition(cond, frame)? {
+                    self.interrupted()?;
+                    last = self.eval(body, frame)?;
+                    self.eval(step, frame)?;
+                }
+                Ok(last)
+            }
+            // Sequential for now; the compiler has already rejected conflicting stores, so
+            // running the statements concurrently later changes no result.
+            NodeKind::Block(stmts) | NodeKind::ParallelBlock(stmts) => {
+                let mut last = Value::Nil;
+                for s in stmts.iter() {
+                    last = self.eval(s, frame)?;
+                }
+                Ok(last)
+            }
+            NodeKind::Define {
+                target,
+                value,
+                is_function,
+            } => self.define(*target, value, *is_function, frame),
+            NodeKind::Store {
+                target,
+                name,
+                value,
+            } => {
+                let v = self.eval(value, frame)?;
+                self.with_var_mut(*target, frame, name, |slot| {
+                    *slot = v;
+                    Ok(())
+                })
+                .map_err(|e| e.locate(node.span, |_| None))?;
+                Ok(Value::Nil)
+            }
+            NodeKind::StoreSlice {
+                target,
+                name,
+                indices,
+                value,
+            } => {
+                let idx = self.eval_args(indices, frame)?;
+                let v = self.eval(value, frame)?;
+                self.with_var_mut(*target, frame, name, |slot| {
+                    kernels::index::assign(slot, &idx, v)
+                })
+                .map_err(|e| {
+                    // the kernel labels the sliced value as 0 and index k as k + 1
+                    e.locate(node.span, |i| match i {
+                        0 => None,
+                        i => indices.get(i - 1).map(|n| n.span).filter(|s| !s.is_dummy()),
+                    })
+                })?;
+                Ok(Value::Nil)
+            }
+            NodeKind::Lambda { code, captures } => {
+                let upvalues = captures
+                    .iter()
+                    .map(|c| capture(frame, *c))
+                    .collect::<Result<Box<[Capture]>>>()?;
+                Ok(Value::Func(Arc::new(Closure {
+                    code: code.clone(),
+                    upvalues,
+                })))
+            }
+            NodeKind::Timer { expr, done } => {
+                let start = std::time::Instant::now();
+                let v = self.eval(expr, frame)?;
+                let secs = start.elapsed().as_secs_f64();
+                let f = self.eval(done, frame)?;
+                self.call_value(
+                    &f,
+                    Args::from_elem(Value::Float(secs), 1),
+                    &[],
+                    "timer",
+                    node,
+                )?;
+                Ok(v)
+            }
+        }
+    }
+
+    /// Evaluates the children of a node in order. The scheduler's seam: this is where a
+    /// node will decide to evaluate effect-free children as tasks.
+    fn eval_args(&self, args: &[Node], frame: &Frame) -> Result<Args> {
+        let mut values = Args::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a, frame)?);
+        }
+        Ok(values)
+    }
+
+    fn condition(&self, cond: &Node, frame: &Frame) -> Result<bool> {
+        let v = self.eval(cond, frame)?;
+        v.truthy().map_err(|e| e.locate(cond.span, |_| None))
+    }
+
+    fn define(
+        &self,
+        target: VarRef,
+        value: &Node,
+        is_function: bool,
+        frame: &Frame,
+    ) -> Result<Value> {
+        match target {
+            VarRef::Local(i) if frame.is_cell(i) => {
+                // A fresh cell per execution (Phylanx's variable-factory). For a function
+                // the cell exists before the closure is built, so it can call itself.
+                let cell = new_cell(Value::Nil);
+                if is_function {
+                    *slot(frame, i)?.write() = Slot::Cell(cell.clone());
+                    let v = self.eval(value, frame)?;
+                    *cell.write() = v.clone();
+                    Ok(v)
+                } else {
+                    let v = self.eval(value, frame)?;
+                    *cell.write() = v.clone();
+                    *slot(frame, i)?.write() = Slot::Cell(cell);
+                    Ok(v)
+                }
+            }
+            VarRef::Local(i) => {
+                let v = self.eval(value, frame)?;
+                *slot(frame, i)?.write() = Slot::Val(v.clone());
+                Ok(v)
+            }
+            VarRef::Global(i) => {
+                let v = self.eval(value, frame)?;
+                *self.global(i)?.write() = v.clone();
+                Ok(v)
+            }
+            VarRef::Upvalue(_) => Err(Error::internal("define of a captured variable")),
+        }
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    /// Calls a function value from a call node (`name` for messages, `node` for spans).
+    fn call_value(
+        &self,
+        f: &Value,
+        args: Args,
+        keywords: &[(&str, Value)],
+        name: &str,
+        node: &Node,
+    ) -> Result<Value> {
+        let Value::Func(obj) = f else {
+            return Err(Error::type_error(format!(
+                "`{name}` is a {}, not a function",
+                f.describe()
+            ))
+            .with_label(node.span, "called here"));
+        };
+        let any = obj.as_any();
+        if let Some(c) = any.downcast_ref::<Closure>() {
+            return self
+                .call_closure(c, args, keywords, node)
+                .map_err(|e| e.push_call(&c.code.name, node.span));
+        }
+        if !keywords.is_empty() {
+            return Err(Error::arity(format!(
+                "`{name}` does not take keyword arguments when called as a value"
+            ))
+            .with_label(node.span, "here"));
+        }
+        if let Some(p) = any.downcast_ref::<PrimitiveFn>() {
+            return primitives::call_primitive(self, p.0, args)
+                .map_err(|e| e.locate(node.span, |_| None));
+        }
+        if let Some(n) = any.downcast_ref::<NativeFn>() {
+            return (n.func)(self, args).map_err(|e| e.locate(node.span, |_| None));
+        }
+        Err(Error::internal(format!(
+            "unknown kind of function `{}`",
+            obj.name()
+        )))
+    }
+
+    fn call_closure(
+        &self,
+        c: &Closure,
+        args: Args,
+        keywords: &[(&str, Value)],
+        node: &Node,
+    ) -> Result<Value> {
+        let code = &*c.code;
+        let n_params = code.params.len();
+        if args.len() > n_params {
+            return Err(Error::arity(format!(
+                "{} takes {} argument{}, but {} were given",
+                code.name,
+                n_params,
+                if n_params == 1 { "" } else { "s" },
+                args.len()
+            ))
+            .with_label(node.span, "called here"));
+        }
+        let depth = self.depth.fetch_add(1, Ordering::Relaxed) + 1;
+        let _guard = DepthGuard(&self.depth);
+        if depth > self.limits.max_depth {
+            return Err(Error::limit(format!(
+                "recursion depth limit of {} calls exceeded",
+                self.limits.max_depth
+            ))
+            .with_label(node.span, "this call went too deep")
+            .with_help("check the recursion's base case; raise the limit with --max-depth"));
+        }
+        self.interrupted()?;
+        let frame = Frame::new(code, &c.upvalues);
+        let n_given = args.len();
+        for (i, v) in args.into_iter().enumerate() {
+            *slot(&frame, i as u32)?.write() = Slot::Val(v);
+        }
+        let mut given = vec![false; n_params];
+        given[..n_given].iter_mut().for_each(|g| *g = true);
+        for (k, v) in keywords {
+            let Some(i) = code.params.iter().position(|p| &*p.name == *k) else {
+                return Err(
+                    Error::arity(format!("{} has no parameter named `{k}`", code.name))
+                        .with_label(node.span, "called here"),
+                );
+            };
+            if given[i] {
+                return Err(
+                    Error::arity(format!("{}: parameter `{k}` is given twice", code.name))
+                        .with_label(node.span, "called here"),
+                );
+            }
+            given[i] = true;
+            *slot(&frame, i as u32)?.write() = Slot::Val(v.clone());
+        }
+        for (i, p) in code.params.iter().enumerate() {
+            if given[i] {
+                continue;
+            }
+            match &p.default {
+                Some(d) => {
+                    let v = self.eval(d, &frame)?;
+                    *slot(&frame, i as u32)?.write() = Slot::Val(v);
+                }
+                None => {
+                    return Err(Error::arity(format!(
+                        "{} is missing the argument `{}`",
+                        code.name, p.name
+                    ))
+                    .with_label(node.span, "called here"))
+                }
+            }
+        }
+        self.eval(&code.body, &frame)
+    }
+}
+
+struct DepthGuard<'a>(&'a AtomicU32);
+
+impl Drop for DepthGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn slot<'f>(frame: &'f Frame, i: u32) -> Result<&'f parking_lot::RwLock<Slot>> {
+    frame
+        .slots
+        .get(i as usize)
+        .ok_or_else(|| Error::internal(format!("frame slot {i} out of range")))
+}
+
+fn upvalue<'f>(frame: &'f Frame, i: u32) -> Result<&'f Capture> {
+    frame
+        .upvalues
+        .get(i as usize)
+        .ok_or_else(|| Error::internal(format!("capture {i} out of range")))
+}
+
+fn capture(frame: &Frame, from: CaptureFrom) -> Result<Capture> {
+    Ok(match from {
+        CaptureFrom::Local(i) => match &*slot(frame, i)?.read() {
+            Slot::Val(v) => Capture::Value(v.clone()),
+            Slot::Cell(c) => Capture::Cell(c.clone()),
+        },
+        CaptureFrom::Upvalue(i) => upvalue(frame, i)?.clone(),
+    })
+}
+
+/// Turns argument-position labels of a primitive's error into spans of the call's arguments.
+fn locate(e: Error, node: &Node, args: &[Node]) -> Error {
+    e.locate(node.span, |i| {
+        args.get(i).map(|a| a.span).filter(|s| !s.is_dummy())
+    })
+}
+
+impl Context for Interp<'_> {
+    fn call(&self, f: &Value, args: Args) -> Result<Value> {
+        let Value::Func(obj) = f else {
+            return Err(Error::type_error(format!(
+                "expected a function, not a {}",
+                f.describe()
+            )));
+        };
+        let any = obj.as_any();
+        if let Some(c) = any.downcast_ref::<Closure>() {
+            // called back by a primitive: the call site is that primitive's call
+            let site = unpack(self.current_call.load(Ordering::Relaxed));
+            let site = if site.is_dummy() { c.code.span } else { site };
+            let node = Node::constant(Value::Nil, site);
+            return self
+                .call_closure(c, args, &[], &node)
+                .map_err(|e| e.push_call(&c.code.name, site));
+        }
+        if let Some(p) = any.downcast_ref::<PrimitiveFn>() {
+            return primitives::call_primitive(self, p.0, args);
+        }
+        if let Some(n) = any.downcast_ref::<NativeFn>() {
+            return (n.func)(self, args);
+        }
+        Err(Error::internal(format!(
+            "unknown kind of function `{}`",
+            obj.name()
+        )))
+    }
+
+    fn write_out(&self, text: &str) -> Result<()> {
+        self.host.write_out(text)
+    }
+
+    fn write_err(&self, text: &str) -> Result<()> {
+        self.host.write_err(text)
+    }
+
+    fn read_file(&self, path: &str) -> Result<Vec<u8>> {
+        self.host.read_file(path)
+    }
+
+    fn write_file(&self, path: &str, data: &[u8]) -> Result<()> {
+        self.host.write_file(path, data)
+    }
+
+    fn check_interrupt(&self) -> Result<()> {
+        self.interrupted()
+    }
+}
+
+fn pack(s: crate::syntax::span::Span) -> u64 {
+    (u64::from(s.start) << 32) | u64::from(s.end)
+}
+
+fn unpack(p: u64) -> crate::syntax::span::Span {
+    crate::syntax::span::Span::new((p >> 32) as u32, p as u32)
+}
+
+/// Casts a numeric value to `dtype` (used for dtype-suffixed aliases).
+pub fn cast_value(v: Value, dtype: DType) -> Value {
+    match v.to_array() {
+        Some(a) => Value::from_array(a.cast(dtype)),
+        None => v,
+    }
+}
