@@ -17,6 +17,10 @@ pub enum ErrorKind {
     Parse,
     /// An unknown name, or a special-form name used as a variable.
     Name,
+    /// A name used outside the scope that defines it.
+    Scope,
+    /// An attempt to define a reserved name (special forms, `true`, `false`, `nil`).
+    Reserved,
     /// Wrong number of arguments, or a keyword argument that does not exist.
     Arity,
     /// A value of the wrong kind or dtype for an operation.
@@ -44,9 +48,11 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::Parse,
         ErrorKind::Name,
+        ErrorKind::Scope,
+        ErrorKind::Reserved,
         ErrorKind::Arity,
         ErrorKind::Type,
         ErrorKind::Shape,
@@ -66,6 +72,8 @@ impl ErrorKind {
         match self {
             ErrorKind::Parse => "physl::parse",
             ErrorKind::Name => "physl::name",
+            ErrorKind::Scope => "physl::scope",
+            ErrorKind::Reserved => "physl::reserved",
             ErrorKind::Arity => "physl::arity",
             ErrorKind::Type => "physl::type",
             ErrorKind::Shape => "physl::shape",

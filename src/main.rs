@@ -59,6 +59,10 @@ struct Cli {
     #[arg(long = "max-memory", value_name = "BYTES")]
     max_memory: Option<String>,
 
+    /// Seed of the random generator (default: PHYSL_SEED, else a seed from the OS)
+    #[arg(long = "seed", value_name = "N")]
+    seed: Option<u64>,
+
     /// The script (`-` reads it from stdin), then the program's arguments
     #[arg(
         value_name = "FILE [ARGS]",
@@ -153,7 +157,7 @@ fn run(cli: Cli) -> ExitCode {
     });
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let report = |e: &Error| {
-        let width = if color { 100 } else { 100 };
+        let width = 100;
         let text = e.render(engine.sources(), color, width);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     };
@@ -195,6 +199,9 @@ fn run(cli: Cli) -> ExitCode {
     let mut session = engine.session();
     session.set_host(host.clone());
     session.set_argv(argv.clone());
+    if let Some(seed) = cli.seed {
+        session.set_seed(seed);
+    }
 
     let start = std::time::Instant::now();
     let result = if cli.dry_run {

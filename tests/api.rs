@@ -39,11 +39,16 @@ fn session_keeps_definitions_across_entries() {
 #[test]
 fn depth_limit_is_configurable() {
     let engine = Engine::with_limits(Limits { max_depth: 50 });
-    let program = engine.compile("t", "define(f, n, if(n == 0, 0, 1 + f(n - 1)))").unwrap();
+    let program = engine
+        .compile("t", "define(f, n, if(n == 0, 0, 1 + f(n - 1)))")
+        .unwrap();
     let mut s = engine.session();
     let f = s.run(&program).unwrap();
     assert_eq!(s.call(&f, vec![Value::Int(40)]).unwrap().to_string(), "40");
-    assert_eq!(s.call(&f, vec![Value::Int(60)]).unwrap_err().code(), "physl::limit");
+    assert_eq!(
+        s.call(&f, vec![Value::Int(60)]).unwrap_err().code(),
+        "physl::limit"
+    );
 }
 
 #[test]
@@ -65,13 +70,21 @@ fn interrupt_stops_an_endless_loop() {
 #[test]
 fn embedded_sessions_cannot_read_files_by_default() {
     let engine = Engine::new();
-    let program = engine.compile("t", "file_read_csv(\"examples/data/breast_cancer.csv\")").unwrap();
+    let program = engine
+        .compile("t", "file_read_csv(\"examples/data/breast_cancer.csv\")")
+        .unwrap();
     let err = engine.session().run(&program).unwrap_err();
     assert_eq!(err.code(), "physl::io");
     let mut s = engine.session();
     s.set_host(Arc::new(BufferHost::new(true)));
     let program = engine
-        .compile("t", &format!("shape(file_read_csv(\"{}/examples/data/breast_cancer.csv\"))", env!("CARGO_MANIFEST_DIR")))
+        .compile(
+            "t",
+            &format!(
+                "shape(file_read_csv(\"{}/examples/data/breast_cancer.csv\"))",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        )
         .unwrap();
     assert_eq!(s.run(&program).unwrap().to_string(), "list(569, 31)");
 }

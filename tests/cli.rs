@@ -13,7 +13,12 @@ fn physl_in(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .expect("physl starts");
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     } else {
         drop(child.stdin.take());
     }
@@ -31,14 +36,26 @@ fn physl(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn prints_the_value() {
-    assert_eq!(physl(&["-p", "-c", "1 + 2 * 3"]), (0, "7\n".into(), String::new()));
+    assert_eq!(
+        physl(&["-p", "-c", "1 + 2 * 3"]),
+        (0, "7\n".into(), String::new())
+    );
 }
 
 #[test]
 fn json_contract() {
-    let (code, out, _) = physl(&["--print", "--print-format", "json", "-c", "[[1,2],[3,4]] * 2.0"]);
+    let (code, out, _) = physl(&[
+        "--print",
+        "--print-format",
+        "json",
+        "-c",
+        "[[1,2],[3,4]] * 2.0",
+    ]);
     assert_eq!(code, 0);
-    assert_eq!(out, "{\"dtype\": \"float64\", \"shape\": [2, 2], \"data\": [2.0, 4.0, 6.0, 8.0]}\n");
+    assert_eq!(
+        out,
+        "{\"dtype\": \"float64\", \"shape\": [2, 2], \"data\": [2.0, 4.0, 6.0, 8.0]}\n"
+    );
 }
 
 #[test]
@@ -55,7 +72,9 @@ fn cout_comes_before_the_value() {
 
 #[test]
 fn arguments_become_sys_argv() {
-    let (_, out, _) = physl(&["-p", "-c", "sys_argv", "data.csv", "0", "1e-5", "[1, 2]", "\"q\""]);
+    let (_, out, _) = physl(&[
+        "-p", "-c", "sys_argv", "data.csv", "0", "1e-5", "[1, 2]", "\"q\"",
+    ]);
     assert_eq!(out, "list(data.csv, 0, 1e-05, [1, 2], q)\n");
     // a program whose value is a function is called with sys_argv
     let (_, out, _) = physl(&["-p", "-c", "define(main, n, n * 2)", "21"]);
@@ -68,7 +87,11 @@ fn exit_codes() {
     assert_eq!(physl(&["-c", "slice([1, 2], 5)"]).0, 1, "runtime error");
     assert_eq!(physl(&["--no-such-option"]).0, 2, "unknown option");
     assert_eq!(physl(&["/no/such/script.physl"]).0, 2, "missing script");
-    assert_eq!(physl(&["--print-format", "xml", "-c", "1"]).0, 2, "bad format");
+    assert_eq!(
+        physl(&["--print-format", "xml", "-c", "1"]).0,
+        2,
+        "bad format"
+    );
     assert_eq!(physl(&["--help"]).0, 0);
     assert_eq!(physl(&["--version"]).0, 0);
 }
@@ -79,7 +102,10 @@ fn deep_recursion_is_a_limit_error() {
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("physl::limit"), "{err}");
-    assert!(err.contains("<command_line>:1:"), "the span is shown: {err}");
+    assert!(
+        err.contains("<command_line>:1:"),
+        "the span is shown: {err}"
+    );
     assert!(!err.contains("panicked"));
 }
 
@@ -94,16 +120,25 @@ fn huge_allocation_is_a_limit_error() {
 fn errors_point_at_the_span() {
     let (_, _, err) = physl(&["-c", "define(a, [1, 2, 3])\ndefine(b, [1, 2])\na + b"]);
     assert!(err.contains("physl::shape"), "{err}");
-    assert!(err.contains("[3]") && err.contains("[2]"), "both shapes named: {err}");
+    assert!(
+        err.contains("[3]") && err.contains("[2]"),
+        "both shapes named: {err}"
+    );
     assert!(err.contains("<command_line>:3:"), "{err}");
     let (_, _, err) = physl(&["-c", "foo(1, 2"]);
-    assert!(err.contains("physl::parse") && err.contains("never closed"), "{err}");
+    assert!(
+        err.contains("physl::parse") && err.contains("never closed"),
+        "{err}"
+    );
 }
 
 #[test]
 fn closed_stdout_ends_quietly() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_physl"))
-        .args(["-c", "for(define(i, 0), i < 100000, store(i, i + 1), cout(i))"])
+        .args([
+            "-c",
+            "for(define(i, 0), i < 100000, store(i, i + 1), cout(i))",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -123,7 +158,12 @@ fn docs_list_the_table() {
 
 #[test]
 fn print_code_reparses() {
-    let (code, out, _) = physl(&["--print-code", "--dry-run", "-c", "define(x, -2.5)  x*\"s\\n\""]);
+    let (code, out, _) = physl(&[
+        "--print-code",
+        "--dry-run",
+        "-c",
+        "define(x, -2.5)  x*\"s\\n\"",
+    ]);
     assert_eq!(code, 0);
     assert!(out.starts_with("PhySL Code:\n"));
     let printed = out.trim_start_matches("PhySL Code:\n").trim();

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn cases(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|e| e == "physl"));
     files.sort();
     files
@@ -58,12 +59,20 @@ fn check(dir: &str, want_failure: bool) {
                 // the `#! code` marker line
                 let src = std::fs::read_to_string(&path).unwrap();
                 if let Some((line_no, code)) = src.lines().enumerate().find_map(|(i, l)| {
-                    l.split_once("#! ").map(|(_, c)| (i + 1, c.trim().to_string()))
+                    l.split_once("#! ")
+                        .map(|(_, c)| (i + 1, c.trim().to_string()))
                 }) {
                     if e.code() != code {
-                        bad.push(format!("{}: code {} != marker {code}", path.display(), e.code()));
+                        bad.push(format!(
+                            "{}: code {} != marker {code}",
+                            path.display(),
+                            e.code()
+                        ));
                     }
-                    match e.primary_span().and_then(|s| engine.sources().find(s).map(|src| src.line_col(s.start))) {
+                    match e
+                        .primary_span()
+                        .and_then(|s| engine.sources().find(s).map(|src| src.line_col(s.start)))
+                    {
                         Some((l, _)) if l == line_no => {}
                         other => bad.push(format!(
                             "{}: primary label at {other:?}, marker on line {line_no}",
@@ -74,7 +83,10 @@ fn check(dir: &str, want_failure: bool) {
                 (format!("{out}{text}"), path.with_extension("stderr"))
             }
             (None, true) => {
-                bad.push(format!("{}: expected an error, got output {out:?}", path.display()));
+                bad.push(format!(
+                    "{}: expected an error, got output {out:?}",
+                    path.display()
+                ));
                 continue;
             }
             (Some((text, _, _)), false) => {
@@ -95,7 +107,11 @@ fn check(dir: &str, want_failure: bool) {
             }
         }
     }
-    assert!(bad.is_empty(), "{}\n(rerun with UPDATE_GOLDEN=1 and review the diff)", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{}\n(rerun with UPDATE_GOLDEN=1 and review the diff)",
+        bad.join("\n")
+    );
 }
 
 #[test]

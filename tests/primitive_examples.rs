@@ -12,7 +12,9 @@ fn every_example_runs() {
         for &(src, want) in p.examples {
             count += 1;
             let engine = Engine::new();
-            let result = engine.compile(p.name, src).and_then(|prog| engine.session().run(&prog));
+            let result = engine
+                .compile(p.name, src)
+                .and_then(|prog| engine.session().run(&prog));
             match (want.strip_prefix('!'), result) {
                 (Some(code), Err(e)) if e.code() == code => {}
                 (None, Ok(v)) if v.to_string() == want => {}
@@ -20,7 +22,12 @@ fn every_example_runs() {
             }
         }
     }
-    assert!(bad.is_empty(), "{} of {count} examples failed:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {count} examples failed:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]

@@ -25,15 +25,30 @@ fn printed_code_parses_back_to_the_same_ast() {
     let mut checked = 0;
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        let Ok(ast) = parse_program(&text, 1) else { continue }; // tests/fail has parse errors
+        let Ok(ast) = parse_program(&text, 1) else {
+            continue;
+        }; // tests/fail has parse errors
         let printed = print_program(&ast);
-        let again = parse_program(&printed, 1)
-            .unwrap_or_else(|e| panic!("{}: printed code does not parse: {e:?}\n{printed}", f.display()));
+        let again = parse_program(&printed, 1).unwrap_or_else(|e| {
+            panic!(
+                "{}: printed code does not parse: {e:?}\n{printed}",
+                f.display()
+            )
+        });
         assert_eq!(ast.len(), again.len(), "{}", f.display());
         for (a, b) in ast.iter().zip(&again) {
-            assert!(a.same_shape(b), "{}: round trip changed\n{a:?}\n{b:?}", f.display());
+            assert!(
+                a.same_shape(b),
+                "{}: round trip changed\n{a:?}\n{b:?}",
+                f.display()
+            );
         }
-        assert_eq!(print_program(&again), printed, "{}: printing is not idempotent", f.display());
+        assert_eq!(
+            print_program(&again),
+            printed,
+            "{}: printing is not idempotent",
+            f.display()
+        );
         checked += 1;
     }
     assert!(checked >= 5);

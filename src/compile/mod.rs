@@ -85,6 +85,8 @@ pub fn compile_program(exprs: &[Expr], globals: &mut GlobalScope) -> Result<Prog
     let mut c = Compiler {
         globals,
         fns: vec![FnState::new(true, 0)],
+        fn_names: vec!["the program".to_string()],
+        locals_seen: Vec::new(),
     };
     let body: Vec<Node> = exprs.iter().map(|e| c.expr(e)).collect::<Result<_>>()?;
     let state = c
@@ -106,10 +108,18 @@ pub fn compile_program(exprs: &[Expr], globals: &mut GlobalScope) -> Result<Prog
     })
 }
 
+/// Positional arguments and `__arg(name, value)` keywords of a call.
+type SplitArgs<'e> = (Vec<&'e Expr>, Vec<(&'e Ident, &'e Expr)>);
+
 struct Compiler<'g> {
     globals: &'g mut GlobalScope,
     /// The functions being compiled, outermost (the program) first.
     fns: Vec<FnState>,
+    /// Names of the functions being compiled, parallel to `fns`.
+    fn_names: Vec<String>,
+    /// Every local definition seen so far (name, span, defining function), to explain a
+    /// name used outside its scope.
+    locals_seen: Vec<(String, Span, String)>,
 }
 
 /// The value of an array literal.
@@ -187,6 +197,25 @@ impl Compiler<'_> {
     }
 
     fn unknown_name(&self, ident: &Ident, what: &str) -> Error {
+        if let Some((_, def, owner)) = self
+            .locals_seen
+            .iter()
+            .rev()
+            .find(|(n, _, _)| *n == ident.name)
+        {
+            let owner = if owner == "the program" {
+                "a block".to_string()
+            } else {
+                format!("`{owner}`")
+            };
+            return Error::new(
+                crate::diagnostics::ErrorKind::Scope,
+                format!("`{}` is not visible here: it is local to {owner}", ident.name),
+            )
+            .with_label(ident.span, "used outside its scope")
+            .with_label(*def, "defined here")
+            .with_help("a define is visible to the end of its enclosing block or function (spec 2.2); return the value, or define it further out");
+        }
         let names = self.visible_names();
         let hint = did_you_mean(&ident.name, names.iter().map(String::as_str));
         let err = Error::name(format!("{what} `{}` is not defined", ident.name))
@@ -200,10 +229,10 @@ impl Compiler<'_> {
     /// Binds `name` for a definition in the current scope and returns where it lives.
     fn bind(&mut self, ident: &Ident, global: bool, info: Option<Arc<FnInfo>>) -> Result<VarRef> {
         if RESERVED.contains(&ident.name.as_str()) {
-            return Err(Error::name(format!(
-                "`{}` is reserved and cannot be defined",
-                ident.name
-            ))
+            return Err(Error::new(
+                crate::diagnostics::ErrorKind::Reserved,
+                format!("`{}` is reserved and cannot be defined", ident.name),
+            )
             .with_label(ident.span, "reserved name")
             .with_help("special forms and the constants true, false, nil cannot be redefined"));
         }
@@ -211,6 +240,9 @@ impl Compiler<'_> {
         if global || at_top {
             Ok(VarRef::Global(self.globals.define(&ident.name, info)))
         } else {
+            let owner = self.fn_names.last().cloned().unwrap_or_default();
+            self.locals_seen
+                .push((ident.name.clone(), ident.span, owner));
             Ok(VarRef::Local(self.current().define(&ident.name, info)))
         }
     }
@@ -427,10 +459,7 @@ impl Compiler<'_> {
     }
 
     /// Splits call arguments into positional ones and `__arg(name, value)` keywords.
-    fn split_args<'e>(
-        &self,
-        call: &'e Call,
-    ) -> Result<(Vec<&'e Expr>, Vec<(&'e Ident, &'e Expr)>)> {
+    fn split_args<'e>(&self, call: &'e Call) -> Result<SplitArgs<'e>> {
         let mut positional = Vec::new();
         let mut keywords: Vec<(&Ident, &Expr)> = Vec::new();
         for arg in &call.args {
@@ -645,14 +674,16 @@ impl Compiler<'_> {
         let mut state = FnState::new(false, params.len() as u32);
         for p in &info.params {
             if RESERVED.contains(&p.as_str()) {
-                return Err(
-                    Error::name(format!("`{p}` is reserved and cannot be a parameter"))
-                        .with_label(span, "in this function"),
-                );
+                return Err(Error::new(
+                    crate::diagnostics::ErrorKind::Reserved,
+                    format!("`{p}` is reserved and cannot be a parameter"),
+                )
+                .with_label(span, "in this function"));
             }
             state.define_param(p);
         }
         self.fns.push(state);
+        self.fn_names.push(name.to_string());
         let result = (|| {
             let mut param_code = Vec::with_capacity(params.len());
             for (p, pname) in params.iter().zip(&info.params) {
@@ -668,6 +699,7 @@ impl Compiler<'_> {
             let body = self.expr(body)?;
             Ok((param_code, body))
         })();
+        self.fn_names.pop();
         let state = self
             .fns
             .pop()

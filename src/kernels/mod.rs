@@ -6,6 +6,7 @@ pub mod index;
 pub mod iterate;
 pub mod linalg;
 pub mod printf;
+pub mod random;
 pub mod reduce;
 pub mod shape;
 pub mod unary;

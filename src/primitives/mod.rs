@@ -44,6 +44,8 @@ pub trait Context: Sync {
     /// Returns an error when the run was interrupted; long-running primitives call it
     /// between items.
     fn check_interrupt(&self) -> Result<()>;
+    /// The session's random generator (draws are effects and run in program order).
+    fn random(&self) -> &parking_lot::Mutex<crate::kernels::random::Generator>;
 }
 
 pub type PrimFn = fn(&dyn Context, Args) -> Result<Value>;
@@ -429,9 +431,19 @@ pub fn call_primitive(cx: &dyn Context, p: &'static Primitive, args: Args) -> Re
 /// A [`Context`] for unit tests of primitives: calls primitives and [`NativeFn`]s,
 /// collects stdout, reads files from disk.
 #[cfg(test)]
-#[derive(Default)]
 pub struct TestContext {
     pub out: parking_lot::Mutex<String>,
+    pub rng: parking_lot::Mutex<crate::kernels::random::Generator>,
+}
+
+#[cfg(test)]
+impl Default for TestContext {
+    fn default() -> Self {
+        TestContext {
+            out: parking_lot::Mutex::new(String::new()),
+            rng: parking_lot::Mutex::new(crate::kernels::random::Generator::from_seed(0)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -468,5 +480,8 @@ impl Context for TestContext {
     }
     fn check_interrupt(&self) -> Result<()> {
         Ok(())
+    }
+    fn random(&self) -> &parking_lot::Mutex<crate::kernels::random::Generator> {
+        &self.rng
     }
 }

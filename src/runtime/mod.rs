@@ -12,6 +12,7 @@ pub mod session;
 use crate::compile::tree::{CaptureFrom, FuncCode, Node, NodeKind, VarRef};
 use crate::diagnostics::{Error, ErrorKind, Result};
 use crate::kernels;
+use crate::kernels::random::Generator;
 use crate::primitives::{self, Args, Context, Eval, NativeFn, PrimitiveFn};
 use crate::value::{DType, Value};
 use frame::{new_cell, Capture, Cell, Closure, Frame, Slot};
@@ -38,6 +39,7 @@ pub struct Interp<'r> {
     pub host: &'r dyn Host,
     pub limits: &'r Limits,
     pub interrupt: &'r AtomicBool,
+    pub rng: &'r parking_lot::Mutex<Generator>,
     depth: AtomicU32,
     /// Span of the primitive call being evaluated (packed start << 32 | end), so that a
     /// function called back through [`Context::call`] (by `fmap`, `apply`, ...) can name its
@@ -51,12 +53,14 @@ impl<'r> Interp<'r> {
         host: &'r dyn Host,
         limits: &'r Limits,
         interrupt: &'r AtomicBool,
+        rng: &'r parking_lot::Mutex<Generator>,
     ) -> Interp<'r> {
         Interp {
             globals,
             host,
             limits,
             interrupt,
+            rng,
             depth: AtomicU32::new(0),
             current_call: AtomicU64::new(0),
         }
@@ -533,6 +537,10 @@ impl Context for Interp<'_> {
 
     fn check_interrupt(&self) -> Result<()> {
         self.interrupted()
+    }
+
+    fn random(&self) -> &parking_lot::Mutex<Generator> {
+        self.rng
     }
 }
 

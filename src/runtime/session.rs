@@ -6,9 +6,11 @@ use super::host::{BufferHost, Host};
 use super::{Interp, Limits};
 use crate::compile::{self, tree, GlobalScope};
 use crate::diagnostics::Result;
+use crate::kernels::random::Generator;
 use crate::primitives::Args;
 use crate::syntax::{self, ast::Expr, SourceMap};
 use crate::value::Value;
+use parking_lot::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -87,7 +89,19 @@ impl Engine {
             globals: vec![new_cell(Value::list(Vec::new()))],
             host: Arc::new(BufferHost::new(false)),
             interrupt: Arc::new(AtomicBool::new(false)),
+            rng: Arc::new(Mutex::new(default_generator())),
         }
+    }
+}
+
+/// The generator a new session starts with: `PHYSL_SEED` if set, else a seed from the OS.
+fn default_generator() -> Generator {
+    match std::env::var("PHYSL_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+    {
+        Some(seed) => Generator::from_seed(seed),
+        None => Generator::from_os(),
     }
 }
 
@@ -99,9 +113,15 @@ pub struct Session {
     globals: Vec<Cell>,
     host: Arc<dyn Host>,
     interrupt: Arc<AtomicBool>,
+    rng: Arc<Mutex<Generator>>,
 }
 
 impl Session {
+    /// Reseeds the session's random generator (`--seed`, `set_seed`).
+    pub fn set_seed(&mut self, seed: u64) {
+        *self.rng.lock() = Generator::from_seed(seed);
+    }
+
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
@@ -148,8 +168,9 @@ impl Session {
         let limits = self.engine.limits.clone();
         let host = self.host.clone();
         let interrupt = self.interrupt.clone();
+        let rng = self.rng.clone();
         on_big_stack(move || {
-            let interp = Interp::new(globals, &*host, &limits, &interrupt);
+            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
             interp.run_main(&program.main)
         })
     }
@@ -173,8 +194,9 @@ impl Session {
         let host = self.host.clone();
         let interrupt = self.interrupt.clone();
         let globals = &self.globals;
+        let rng = self.rng.clone();
         on_big_stack(move || {
-            let interp = Interp::new(globals, &*host, &limits, &interrupt);
+            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
             crate::primitives::Context::call(&interp, f, Args::from_vec(args))
         })
     }

@@ -591,6 +591,7 @@ impl Value {
 
     /// Number of elements of a list, range, dict, string (bytes) or extent along axis 0 of an
     /// array; 0-D numbers give 1 (spec 4.7 `__len`).
+    #[allow(clippy::len_without_is_empty)] // `None` for kinds without a length
     pub fn len(&self) -> Option<usize> {
         Some(match self {
             Value::List(l) => l.len(),
@@ -695,6 +696,13 @@ pub fn check_shape(shape: &[usize], dtype: DType) -> Result<usize> {
     check_alloc(shape, dtype.size_of())
 }
 
+impl fmt::Display for Value {
+    /// The plain format (spec 5.1).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format::plain(self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -731,12 +739,5 @@ mod tests {
         assert_eq!(e.code(), "physl::limit");
         let e = check_alloc(&[1 << 40, 1 << 10], 8).unwrap_err();
         assert_eq!(e.code(), "physl::limit");
-    }
-}
-
-impl fmt::Display for Value {
-    /// The plain format (spec 5.1).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format::plain(self))
     }
 }
