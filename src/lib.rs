@@ -14,6 +14,8 @@ pub mod kernels;
 pub mod primitives;
 pub mod runtime;
 pub mod syntax;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod value;
 
 pub use diagnostics::{Error, ErrorKind, Result};
