@@ -36,5 +36,8 @@ pub fn plain(src: &str) -> String {
 fn helpers_work() {
     assert_eq!(plain("1 + 2"), "3");
     assert_eq!(plain("undefined_name"), "physl::name");
-    assert_eq!(json("[1.5]"), r#"{"dtype": "float64", "shape": [1], "data": [1.5]}"#);
+    assert_eq!(
+        json("[1.5]"),
+        r#"{"dtype": "float64", "shape": [1], "data": [1.5]}"#
+    );
 }

@@ -294,15 +294,8 @@ impl Compiler<'_> {
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let prim = self.primitive(op.primitive(), span)?;
-                let args = [self.expr(lhs)?, self.expr(rhs)?];
-                Node::new(
-                    NodeKind::Prim {
-                        prim,
-                        args: Box::new(args),
-                        dtype: None,
-                    },
-                    span,
-                )
+                let (lhs, rhs) = (self.expr(lhs)?, self.expr(rhs)?);
+                binary_node(prim, lhs, rhs, span)
             }
             ExprKind::Call(call) => self.call(call, span)?,
         })
@@ -499,6 +492,9 @@ impl Compiler<'_> {
             ))
             .with_label(span, "here"));
         }
+        if let Some(node) = self.shuffle_in_place(call, prim, span)? {
+            return Ok(node);
+        }
         let sig = prim.sig();
         let (positional, keywords) = self.split_args(call)?;
         let n_fixed = sig.params.len();
@@ -564,6 +560,21 @@ impl Compiler<'_> {
         for e in extra {
             args.push(self.expr(e)?);
         }
+        let default_rest = args
+            .iter()
+            .skip(2)
+            .all(|a| matches!(&a.kind, NodeKind::Const(Value::Bool(false)) if a.span.is_dummy()));
+        if found.dtype.is_none()
+            && default_rest
+            && args.len() >= 2
+            && tree::FastOp::of(prim.name).is_some()
+        {
+            let mut it = args.into_iter();
+            if let (Some(lhs), Some(rhs)) = (it.next(), it.next()) {
+                return Ok(binary_node(prim, lhs, rhs, span));
+            }
+            return Err(Error::internal("operands counted above"));
+        }
         Ok(Node::new(
             NodeKind::Prim {
                 prim,
@@ -572,6 +583,53 @@ impl Compiler<'_> {
             },
             span,
         ))
+    }
+
+    /// `shuffle(v)` on a variable or parameter permutes it in place (spec 4.8): it compiles
+    /// to `block(store(v, shuffle(v)), v)`.
+    fn shuffle_in_place(
+        &mut self,
+        call: &Call,
+        prim: &'static Primitive,
+        span: Span,
+    ) -> Result<Option<Node>> {
+        let [Expr {
+            kind: ExprKind::Ident(ident),
+            span: arg_span,
+        }] = call.args.as_slice()
+        else {
+            return Ok(None);
+        };
+        if prim.name != "shuffle" {
+            return Ok(None);
+        }
+        let Some((var, binding)) = self.resolve(&ident.name) else {
+            return Ok(None);
+        };
+        if matches!(var, VarRef::Upvalue(_)) && binding.is_param {
+            return Ok(None); // a captured parameter is a copy: nothing to update
+        }
+        let read = || Node::new(NodeKind::Var(var), *arg_span);
+        let shuffled = Node::new(
+            NodeKind::Prim {
+                prim,
+                args: Box::new([read()]),
+                dtype: None,
+            },
+            span,
+        );
+        let store = Node::new(
+            NodeKind::Store {
+                target: var,
+                name: ident.name.as_str().into(),
+                value: Box::new(shuffled),
+            },
+            span,
+        );
+        Ok(Some(Node::new(
+            NodeKind::Block(Box::new([store, read()])),
+            span,
+        )))
     }
 
     fn user_call(
@@ -851,6 +909,29 @@ impl Compiler<'_> {
     }
 }
 
+/// A two-operand operator call: the fast `Binary` node when the operator has one.
+fn binary_node(prim: &'static Primitive, lhs: Node, rhs: Node, span: Span) -> Node {
+    match tree::FastOp::of(prim.name) {
+        Some(op) => Node::new(
+            NodeKind::Binary {
+                op,
+                prim,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            span,
+        ),
+        None => Node::new(
+            NodeKind::Prim {
+                prim,
+                args: Box::new([lhs, rhs]),
+                dtype: None,
+            },
+            span,
+        ),
+    }
+}
+
 /// Variables a statement stores to (not descending into function bodies).
 fn collect_writes(n: &Node, out: &mut Vec<(VarRef, Span)>) {
     match &n.kind {
@@ -870,6 +951,10 @@ fn collect_writes(n: &Node, out: &mut Vec<(VarRef, Span)>) {
         }
         NodeKind::Const(_) | NodeKind::Var(_) | NodeKind::Lambda { .. } => {}
         NodeKind::Prim { args, .. } => args.iter().for_each(|a| collect_writes(a, out)),
+        NodeKind::Binary { lhs, rhs, .. } => {
+            collect_writes(lhs, out);
+            collect_writes(rhs, out);
+        }
         NodeKind::Call {
             callee,
             args,

@@ -27,6 +27,7 @@
 //! effect-free subtrees of one frame on several threads: those only read slots. Writes
 //! (`define`, `store`) happen only in effectful subtrees, which run in program order.
 
+use crate::kernels::elementwise::{BinOp, CmpOp};
 use crate::primitives::Primitive;
 use crate::syntax::span::Span;
 use crate::value::{DType, Value};
@@ -58,6 +59,15 @@ pub struct Node {
 pub enum NodeKind {
     Const(Value),
     Var(VarRef),
+    /// An arithmetic or comparison operator on two operands: the interpreter's hot path
+    /// (`i + 1`, `i < n`). Scalars and arrays go straight to the elementwise kernel; other
+    /// kinds (a list `+`) fall back to the primitive `prim`.
+    Binary {
+        op: FastOp,
+        prim: &'static Primitive,
+        lhs: Box<Node>,
+        rhs: Box<Node>,
+    },
     /// A call of a table primitive with arguments in signature order (defaults filled in).
     Prim {
         prim: &'static Primitive,
@@ -124,6 +134,33 @@ pub enum NodeKind {
     },
 }
 
+/// Operators with a direct kernel path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastOp {
+    Arith(BinOp),
+    Cmp(CmpOp),
+}
+
+impl FastOp {
+    /// The fast path of a two-operand call of `name`, if it has one.
+    pub fn of(name: &str) -> Option<FastOp> {
+        Some(match name {
+            "__add" => FastOp::Arith(BinOp::Add),
+            "__sub" => FastOp::Arith(BinOp::Sub),
+            "__mul" => FastOp::Arith(BinOp::Mul),
+            "__div" => FastOp::Arith(BinOp::Div),
+            "__mod" => FastOp::Arith(BinOp::Mod),
+            "__eq" => FastOp::Cmp(CmpOp::Eq),
+            "__ne" => FastOp::Cmp(CmpOp::Ne),
+            "__lt" => FastOp::Cmp(CmpOp::Lt),
+            "__le" => FastOp::Cmp(CmpOp::Le),
+            "__gt" => FastOp::Cmp(CmpOp::Gt),
+            "__ge" => FastOp::Cmp(CmpOp::Ge),
+            _ => return None,
+        })
+    }
+}
+
 /// A parameter of a user function.
 #[derive(Debug)]
 pub struct ParamCode {
@@ -180,7 +217,7 @@ impl Node {
         match &self.kind {
             NodeKind::Const(_) => "constant",
             NodeKind::Var(_) => "access-variable",
-            NodeKind::Prim { prim, .. } => prim.name,
+            NodeKind::Prim { prim, .. } | NodeKind::Binary { prim, .. } => prim.name,
             NodeKind::Call { .. } => "call-function",
             NodeKind::If { .. } => "if",
             NodeKind::While { .. } => "while",

@@ -281,6 +281,29 @@ pub(crate) static PRIMITIVES: &[Primitive] = &[
         &[("__type(hostname())", "3")],
         hostname,
     ),
+    // `timer` is compiled as a special form (NodeKind::Timer): evaluation must be
+    // timed around the unevaluated expression.
+    Primitive {
+        name: "timer",
+        family: Family::Core,
+        tier: Tier::T3,
+        signature: "timer(expr, done)",
+        effects: Effects::CALLS,
+        help: "Special form: evaluates expr, calls done(seconds) with the elapsed wall time as a \
+               float64, and yields the value of expr.\n\
+               `done` is any function value of one parameter; its result is discarded. The time is \
+               measured around the evaluation of expr only.",
+        examples: &[
+            ("timer(6 * 7, lambda(t, nil))", "42"),
+            (
+                "define(seen, false) timer(1, lambda(t, store(seen, t >= 0.0))) seen",
+                "true",
+            ),
+            ("timer(1, 2)", "!physl::type"),
+        ],
+        dtype_aliases: false,
+        eval: Eval::Special,
+    },
 ];
 
 fn joined(args: &Args) -> String {
@@ -507,5 +530,25 @@ mod tests {
                 .as_i64(),
             Some(3)
         );
+    }
+
+    #[test]
+    fn timer_yields_the_value_and_reports_the_time() {
+        assert_eq!(
+            crate::testing::plain("timer(list(1, 2), lambda(t, nil))"),
+            "list(1, 2)"
+        );
+        assert_eq!(
+            crate::testing::plain(
+                "define(d, 0.0) timer(sum(constant(1, 1000)), lambda(t, store(d, t))) d >= 0.0"
+            ),
+            "true"
+        );
+    }
+
+    #[test]
+    fn timer_is_in_the_table_as_a_special_form() {
+        let found = crate::primitives::registry::lookup("timer").unwrap();
+        assert!(found.prim.is_special());
     }
 }

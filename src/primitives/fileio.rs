@@ -1,5 +1,7 @@
-//! fileio primitives (spec 4.11): CSV reading and writing, through the [`Context`] so the
-//! host decides what files a program may touch.
+//! fileio primitives (spec 4.11): CSV, the physl value file (`file_read` / `file_write`,
+//! format in [`crate::kernels::serial`]) and NumPy `.npy` files ([`crate::kernels::npy`]).
+//! All file access goes through the [`Context`], so the host decides what files a program
+//! may touch.
 
 use super::{bad_arg, Args, Context, Effects, Eval, Family, Primitive, Tier};
 use crate::diagnostics::{Error, Result};
@@ -209,6 +211,46 @@ fn file_write_csv(cx: &dyn Context, args: Args) -> Result<Value> {
     Ok(args[1].clone())
 }
 
+fn file_write(cx: &dyn Context, args: Args) -> Result<Value> {
+    let name = filename_arg("file_write", &args)?;
+    let text = crate::kernels::serial::encode(&args[1]).map_err(|e| {
+        let label = format!("this is a {}", args[1].describe());
+        e.context("file_write").at_arg(1, label)
+    })?;
+    cx.write_file(name, text.as_bytes())
+        .map_err(|e| io_context("file_write", name, e))?;
+    Ok(Value::Nil)
+}
+
+fn file_read(cx: &dyn Context, args: Args) -> Result<Value> {
+    let name = filename_arg("file_read", &args)?;
+    let bytes = cx
+        .read_file(name)
+        .map_err(|e| io_context("file_read", name, e))?;
+    crate::kernels::serial::decode(name, &bytes)
+        .map_err(|e| e.context("file_read").at_arg(0, "this file"))
+}
+
+fn file_write_npy(cx: &dyn Context, args: Args) -> Result<Value> {
+    let name = filename_arg("file_write_npy", &args)?;
+    let a = args[1]
+        .to_array()
+        .ok_or_else(|| bad_arg("file_write_npy", 1, "a number or an array", &args[1]))?;
+    let bytes = crate::kernels::npy::encode(&a);
+    cx.write_file(name, &bytes)
+        .map_err(|e| io_context("file_write_npy", name, e))?;
+    Ok(Value::Nil)
+}
+
+fn file_read_npy(cx: &dyn Context, args: Args) -> Result<Value> {
+    let name = filename_arg("file_read_npy", &args)?;
+    let bytes = cx
+        .read_file(name)
+        .map_err(|e| io_context("file_read_npy", name, e))?;
+    crate::kernels::npy::decode(name, &bytes)
+        .map_err(|e| e.context("file_read_npy").at_arg(0, "this file"))
+}
+
 pub(crate) static PRIMITIVES: &[Primitive] = &[
     Primitive {
         name: "file_read_csv",
@@ -239,6 +281,83 @@ pub(crate) static PRIMITIVES: &[Primitive] = &[
         )],
         dtype_aliases: false,
         eval: Eval::Fn(file_write_csv),
+    },
+    Primitive {
+        name: "file_read",
+        family: Family::Fileio,
+        tier: Tier::T3,
+        signature: "file_read(filename)",
+        effects: Effects::IO,
+        help: "Reads back a value written by file_write, exactly: dtype, shape, float bits, \
+               dict key kinds and order.\n\
+               The file is versioned JSON, {\"physl\": 1, \"value\": ...} (Phylanx uses a \
+               binary HPX archive instead; the files are not interchangeable). A malformed \
+               file, or one written by a newer physl, is a physl::io error naming the file \
+               and the line and column or the place in the value.",
+        examples: &[("file_read(\"/nonexistent/v.json\")", "!physl::io")],
+        dtype_aliases: false,
+        eval: Eval::Fn(file_read),
+    },
+    Primitive {
+        name: "file_write",
+        family: Family::Fileio,
+        tier: Tier::T3,
+        signature: "file_write(filename, value)",
+        effects: Effects::IO,
+        help: "Writes any value to a file for file_read; returns nil.\n\
+               Numbers and 1-D..4-D arrays keep their dtype and shape, floats their exact \
+               bits (nan, inf, -0.0 included); strings, lists, dicts (key kinds and \
+               insertion order) and nil are kept; ranges are written as lists. Functions \
+               cannot be written (physl::type). The format is versioned JSON.",
+        examples: &[
+            ("file_write(\"/nonexistent/v.json\", 1)", "!physl::io"),
+            (
+                "file_write(\"never_written.json\", list(1, lambda(x, x)))",
+                "!physl::type",
+            ),
+        ],
+        dtype_aliases: false,
+        eval: Eval::Fn(file_write),
+    },
+    Primitive {
+        name: "file_read_npy",
+        family: Family::Fileio,
+        tier: Tier::T3,
+        signature: "file_read_npy(filename)",
+        effects: Effects::IO,
+        help: "Reads a NumPy .npy file (numpy.save) as an array; a physl extension, not in \
+               Phylanx.\n\
+               NPY versions 1.0-3.0; dtypes bool, int8..int64 and uint8..uint64 (read as \
+               int64; a uint64 above the int64 range is physl::value), float16/32/64 (read as \
+               float64), either byte order, C or Fortran order (converted to row-major). A \
+               0-D array reads as a scalar. Object, string, complex, datetime and structured \
+               arrays are physl::io errors, as are truncated files.",
+        examples: &[("file_read_npy(\"/nonexistent/a.npy\")", "!physl::io")],
+        dtype_aliases: false,
+        eval: Eval::Fn(file_read_npy),
+    },
+    Primitive {
+        name: "file_write_npy",
+        family: Family::Fileio,
+        tier: Tier::T3,
+        signature: "file_write_npy(filename, a)",
+        effects: Effects::IO,
+        help: "Writes a number or array as a NumPy .npy file for numpy.load; returns nil. A \
+               physl extension, not in Phylanx.\n\
+               bool, int64 and float64 become '|b1', '<i8' and '<f8', C order, NPY version \
+               1.0; a scalar is written as a 0-D array.",
+        examples: &[
+            (
+                "file_write_npy(\"/nonexistent/a.npy\", [1, 2])",
+                "!physl::io",
+            ),
+            (
+                "file_write_npy(\"never_written.npy\", \"text\")",
+                "!physl::type",
+            ),
+        ],
+        dtype_aliases: false,
+        eval: Eval::Fn(file_write_npy),
     },
 ];
 
@@ -391,5 +510,143 @@ mod tests {
         s.clear();
         sci(-0.0, &mut s);
         assert_eq!(s, "-0.0000000000000000e+00");
+    }
+
+    /// A fresh directory for one test, as a path prefix usable inside PhySL strings.
+    fn dir(test: &str) -> String {
+        let d = std::env::temp_dir().join(format!("physl_fileio_{}_{test}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d.to_string_lossy().replace('\\', "/")
+    }
+
+    fn run(src: &str) -> String {
+        match crate::testing::eval(src) {
+            Ok(v) => json(&v),
+            Err(e) => e.code().to_string(),
+        }
+    }
+
+    #[test]
+    fn file_write_read_round_trip_through_the_engine() {
+        let d = dir("serial");
+        for (i, src) in [
+            "nil",
+            "true",
+            "-3",
+            "0.1",
+            "-0.0",
+            "0.0 / 0.0",
+            "-1.0 / 0.0",
+            "\"text\"",
+            "[1, 2, 3]",
+            "[[0.5, -1.5]]",
+            "[[[true]], [[false]]]",
+            "reshape(arange(16) * 0.25, list(2, 2, 2, 2))",
+            "constant(0, list(0), \"int64\")",
+            "list(1, \"two\", [3.0, 4.5], list())",
+            "range(5)",
+            "dict(list(list(\"z\", 1), list(1, 2), list(1.0, 3), list(true, list(4))))",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let f = format!("{d}/v{i}.json");
+            let got = run(&format!(
+                "block(define(v, {src}), file_write(\"{f}\", v), file_read(\"{f}\"))"
+            ));
+            let want = run(src);
+            assert!(!want.starts_with("physl::"), "{src}: {want}");
+            assert_eq!(got, want, "{src}");
+            // exact: printing both in the physl format agrees too, and nan stays nan
+            assert_eq!(
+                crate::testing::plain(&format!(
+                    "block(file_write(\"{f}\", {src}), file_read(\"{f}\"))"
+                )),
+                crate::testing::plain(src),
+                "{src}"
+            );
+        }
+        // file_write returns nil; dict key order is kept
+        assert_eq!(run(&format!("file_write(\"{d}/n.json\", 1)")), "null");
+        let dict = "dict(list(list(3, 1), list(1, 2), list(2.5, 3), list(\"a\", 4)))";
+        let back = crate::testing::plain(&format!(
+            "block(file_write(\"{d}/k.json\", {dict}), file_read(\"{d}/k.json\"))"
+        ));
+        assert_eq!(back, crate::testing::plain(dict));
+        assert!(back.starts_with("dict(list(3, 1), list(1, 2)"), "{back}");
+    }
+
+    #[test]
+    fn file_write_read_errors() {
+        let d = dir("serial_err");
+        assert_eq!(
+            run(&format!("file_write(\"{d}/f.json\", lambda(x, x))")),
+            "physl::type"
+        );
+        assert!(!std::path::Path::new(&format!("{d}/f.json")).exists());
+        assert_eq!(
+            run(&format!("file_read(\"{d}/missing.json\")")),
+            "physl::io"
+        );
+        std::fs::write(
+            format!("{d}/bad.json"),
+            "{\"physl\": 1,\n \"value\": [1,,]}",
+        )
+        .unwrap();
+        let e = crate::testing::eval(&format!("file_read(\"{d}/bad.json\")")).unwrap_err();
+        assert_eq!(e.code(), "physl::io");
+        assert!(e.message().starts_with("file_read: "), "{}", e.message());
+        assert!(e.message().contains("bad.json:2:"), "{}", e.message());
+        std::fs::write(format!("{d}/new.json"), "{\"physl\": 7, \"value\": 1}").unwrap();
+        let e = crate::testing::eval(&format!("file_read(\"{d}/new.json\")")).unwrap_err();
+        assert_eq!(e.code(), "physl::io");
+        assert!(e.message().contains("newer"), "{}", e.message());
+        assert_eq!(run("file_read(42)"), "physl::type");
+    }
+
+    #[test]
+    fn npy_round_trip_through_the_engine() {
+        let d = dir("npy");
+        for (i, src) in [
+            "true",
+            "7",
+            "2.5",
+            "[1, -2, 3]",
+            "[0.0, 1.0, -1.0, -0.0] / 0.0",
+            "[true, false]",
+            "[[1, 2], [3, 4], [5, 6]]",
+            "[[1.5, 2.5, 3.5]]",
+            "[[true, false], [false, true]]",
+            "reshape(arange(24), list(2, 3, 4))",
+            "reshape(arange(24) * 1.5, list(2, 3, 2, 2))",
+            "reshape(arange(8) > 3, list(2, 2, 2))",
+            "constant(0.0, list(2, 0))",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let f = format!("{d}/a{i}.npy");
+            let got = run(&format!(
+                "block(define(v, {src}), file_write_npy(\"{f}\", v), file_read_npy(\"{f}\"))"
+            ));
+            let want = run(src);
+            assert!(!want.starts_with("physl::"), "{src}: {want}");
+            assert_eq!(got, want, "{src}");
+        }
+        assert_eq!(run(&format!("file_write_npy(\"{d}/x.npy\", [1])")), "null");
+        assert_eq!(
+            run(&format!("file_write_npy(\"{d}/x.npy\", list(1, 2))")),
+            "physl::type"
+        );
+        std::fs::write(format!("{d}/bad.npy"), b"\x93NUMPY\x01\x00").unwrap();
+        assert_eq!(run(&format!("file_read_npy(\"{d}/bad.npy\")")), "physl::io");
+        assert_eq!(
+            run(&format!("file_read_npy(\"{d}/none.npy\")")),
+            "physl::io"
+        );
+        // a physl value file is not an npy file and vice versa
+        run(&format!("file_write(\"{d}/v.json\", [1])"));
+        assert_eq!(run(&format!("file_read_npy(\"{d}/v.json\")")), "physl::io");
+        assert_eq!(run(&format!("file_read(\"{d}/x.npy\")")), "physl::io");
     }
 }

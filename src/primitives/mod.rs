@@ -17,6 +17,7 @@ pub mod fileio;
 pub mod indexing;
 pub mod listops;
 pub mod matrixops;
+pub mod random;
 pub mod registry;
 pub mod shaping;
 pub mod statistics;

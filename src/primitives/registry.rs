@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's entries, in catalog order.
-pub fn families() -> [&'static [Primitive]; 10] {
+pub fn families() -> [&'static [Primitive]; 11] {
     [
         super::core::PRIMITIVES,
         super::arithmetics::PRIMITIVES,
@@ -15,6 +15,7 @@ pub fn families() -> [&'static [Primitive]; 10] {
         super::controls::PRIMITIVES,
         super::listops::PRIMITIVES,
         super::matrixops::PRIMITIVES,
+        super::random::PRIMITIVES,
         super::indexing::PRIMITIVES,
         super::shaping::PRIMITIVES,
         super::statistics::PRIMITIVES,

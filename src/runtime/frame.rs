@@ -29,7 +29,8 @@ pub enum Capture {
 /// The variables of one invocation. Each slot has its own lock so that effect-free subtrees
 /// may later read a frame from several threads.
 pub struct Frame<'a> {
-    pub slots: Box<[RwLock<Slot>]>,
+    /// Small frames (most functions) live on the native stack.
+    pub slots: smallvec::SmallVec<[RwLock<Slot>; 4]>,
     pub upvalues: &'a [Capture],
     pub code: &'a FuncCode,
 }

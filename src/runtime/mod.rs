@@ -9,9 +9,10 @@ pub mod frame;
 pub mod host;
 pub mod session;
 
-use crate::compile::tree::{CaptureFrom, FuncCode, Node, NodeKind, VarRef};
+use crate::compile::tree::{CaptureFrom, FastOp, FuncCode, Node, NodeKind, VarRef};
 use crate::diagnostics::{Error, ErrorKind, Result};
 use crate::kernels;
+use crate::kernels::elementwise;
 use crate::kernels::random::Generator;
 use crate::primitives::{self, Args, Context, Eval, NativeFn, PrimitiveFn};
 use crate::value::{DType, Value};
@@ -126,10 +127,77 @@ impl<'r> Interp<'r> {
 
     // ------------------------------------------------------------------ evaluation
 
+    /// Evaluates a node. Kept small so that its stack frame and prologue stay cheap: the
+    /// rarer kinds live in [`Interp::eval_other`].
     pub fn eval(&self, node: &Node, frame: &Frame) -> Result<Value> {
         match &node.kind {
             NodeKind::Const(v) => Ok(v.clone()),
             NodeKind::Var(var) => self.read(*var, frame),
+            NodeKind::Binary { op, prim, lhs, rhs } => {
+                self.eval_binary(node, *op, prim, lhs, rhs, frame)
+            }
+            NodeKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if self.condition(cond, frame)? {
+                    self.eval(then, frame)
+                } else if let Some(o) = otherwise {
+                    self.eval(o, frame)
+                } else {
+                    Ok(Value::Nil)
+                }
+            }
+            _ => self.eval_other(node, frame),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_binary(
+        &self,
+        node: &Node,
+        op: FastOp,
+        prim: &'static crate::primitives::Primitive,
+        lhs: &Node,
+        rhs: &Node,
+        frame: &Frame,
+    ) -> Result<Value> {
+        let a = self.eval(lhs, frame)?;
+        let b = self.eval(rhs, frame)?;
+        let result = if a.is_numeric() && b.is_numeric() {
+            match op {
+                FastOp::Arith(op) => elementwise::binary_at(op, a, b, 0, 1),
+                FastOp::Cmp(op) => elementwise::compare_at(op, a, b, false, 0, 1),
+            }
+        } else {
+            let Eval::Fn(f) = prim.eval else {
+                return Err(Error::internal("operator without a function"));
+            };
+            let mut args = Args::new();
+            args.push(a);
+            args.push(b);
+            if let FastOp::Cmp(_) = op {
+                args.push(Value::Bool(false));
+            }
+            f(self, args)
+        };
+        result.map_err(|e| {
+            e.locate(node.span, |i| match i {
+                0 => Some(lhs.span),
+                1 => Some(rhs.span),
+                _ => None,
+            })
+        })
+    }
+
+    #[inline(never)]
+    fn eval_other(&self, node: &Node, frame: &Frame) -> Result<Value> {
+        match &node.kind {
+            NodeKind::Const(_)
+            | NodeKind::Var(_)
+            | NodeKind::Binary { .. }
+            | NodeKind::If { .. } => Err(Error::internal("eval_other called for a hot node kind")),
             NodeKind::Prim { prim, args, dtype } => {
                 let Eval::Fn(f) = prim.eval else {
                     return Err(Error::internal(format!(
@@ -150,8 +218,8 @@ impl<'r> Interp<'r> {
                 let result = f(self, values);
                 self.current_call.store(outer, Ordering::Relaxed);
                 let result = result.map_err(|e| locate(e, node, args))?;
-                Ok(match (dtype, result.to_array()) {
-                    (Some(dt), Some(a)) if a.dtype() != *dt => Value::from_array(a.cast(*dt)),
+                Ok(match dtype {
+                    Some(dt) if result.dtype().is_some_and(|d| d != *dt) => cast_value(result, *dt),
                     _ => result,
                 })
             }
@@ -168,19 +236,6 @@ impl<'r> Interp<'r> {
                     kw.push((k.as_ref(), self.eval(v, frame)?));
                 }
                 self.call_value(&f, values, &kw, name, node)
-            }
-            NodeKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                if self.condition(cond, frame)? {
-                    self.eval(then, frame)
-                } else if let Some(o) = otherwise {
-                    self.eval(o, frame)
-                } else {
-                    Ok(Value::Nil)
-                }
             }
             NodeKind::While { cond, body } => {
                 let mut last = Value::Nil;
@@ -410,7 +465,10 @@ impl<'r> Interp<'r> {
         for (i, v) in args.into_iter().enumerate() {
             *slot(&frame, i as u32)?.write() = Slot::Val(v);
         }
-        let mut given = vec![false; n_params];
+        if keywords.is_empty() && n_given == n_params {
+            return self.eval(&code.body, &frame);
+        }
+        let mut given: smallvec::SmallVec<[bool; 8]> = smallvec::smallvec![false; n_params];
         given[..n_given].iter_mut().for_each(|g| *g = true);
         for (k, v) in keywords {
             let Some(i) = code.params.iter().position(|p| &*p.name == *k) else {
