@@ -81,7 +81,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    run(cli)
+    // Everything — parsing, running, printing and dropping deeply nested values — happens on
+    // a thread with a large stack, so no input can overflow the main thread's 8 MB.
+    physl::runtime::session::on_big_stack(|| run(cli))
 }
 
 fn usage(msg: &str) -> ExitCode {

@@ -171,3 +171,14 @@ fn print_code_reparses() {
     assert_eq!(code2, 0);
     assert_eq!(out2, out);
 }
+
+#[test]
+fn deeply_nested_values_print_and_drop() {
+    let (code, out, err) = physl(&[
+        "-p",
+        "-c",
+        "define(l, list()) for(define(i, 0), i < 100000, store(i, i + 1), store(l, list(l))) l",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("list(list(") && out.trim_end().ends_with("))"));
+}
