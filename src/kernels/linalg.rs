@@ -14,7 +14,9 @@ use ndarray::{s, ArrayD, ArrayView2, ArrayViewMut2, Axis, Ix1, Ix2, IxDyn};
 const PAR_FLOPS: usize = 1 << 21;
 
 /// faer view of an ndarray matrix view (no copy; strides in elements, negative allowed).
-fn faer_ref<'a>(a: &ArrayView2<'a, f64>) -> faer::MatRef<'a, f64> {
+/// A faer view of an ndarray matrix view, without copying (any strides, transposed views
+/// included).
+pub fn faer_ref<'a>(a: &ArrayView2<'a, f64>) -> faer::MatRef<'a, f64> {
     let st = a.strides();
     // SAFETY: pointer, extents and strides all come from a live ndarray view of `'a`, which
     // faer reads within exactly those bounds.

