@@ -12,11 +12,13 @@ use ndarray::{ArrayD, IxDyn};
 // ---------------------------------------------------------------------------------------------
 // Creation
 
-/// A shape argument: nil (0-D), an integer (vector), or a list / int vector of 1-4 extents.
-fn shape_arg(prim: &str, v: &Value, arg: usize) -> Result<Vec<usize>> {
+/// A shape argument: nil (0-D), an integer (vector), or a list / range / int vector of up to
+/// 4 extents. Shared by the creation and random primitives.
+pub(crate) fn shape_arg(prim: &str, v: &Value, arg: usize) -> Result<Vec<usize>> {
     let items: Vec<Value> = match v {
         Value::Nil => return Ok(Vec::new()),
         Value::Int(_) | Value::Bool(_) => vec![v.clone()],
+        Value::Float(f) if f.fract() == 0.0 => vec![v.clone()],
         Value::List(_) | Value::Range(_) => {
             v.list_items().map(|l| l.into_vec()).unwrap_or_default()
         }

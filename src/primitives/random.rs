@@ -13,45 +13,7 @@ use ndarray::{ArrayD, Axis, IxDyn};
 /// Draws between interrupt checks.
 const CHUNK: usize = 1 << 16;
 
-/// A size argument: nil (0-D), an integer (vector), a list / range / int vector of 0-4
-/// extents.
-fn size_arg(prim: &str, v: &Value, arg: usize) -> Result<Vec<usize>> {
-    let items: Vec<Value> = match v {
-        Value::Nil => return Ok(Vec::new()),
-        Value::Int(_) | Value::Bool(_) => vec![v.clone()],
-        Value::Float(f) if f.fract() == 0.0 => vec![v.clone()],
-        Value::List(_) | Value::Range(_) => {
-            v.list_items().map(|l| l.into_vec()).unwrap_or_default()
-        }
-        Value::Array(Array::Int(a)) if a.ndim() == 1 => a.iter().map(|&i| Value::Int(i)).collect(),
-        other => {
-            return Err(bad_arg(
-                prim,
-                arg,
-                "an integer, a list of integers or nil",
-                other,
-            ))
-        }
-    };
-    if items.len() > MAX_NDIM {
-        return Err(Error::value(format!(
-            "{prim}: a shape has at most {MAX_NDIM} extents, not {}",
-            items.len()
-        ))
-        .at_arg(arg, format!("{} extents", items.len())));
-    }
-    items
-        .iter()
-        .map(|x| match x.as_i64() {
-            Some(n) if n >= 0 => Ok(n as usize),
-            Some(n) => Err(
-                Error::value(format!("{prim}: negative extent {n} in the size"))
-                    .at_arg(arg, "extents must be >= 0"),
-            ),
-            None => Err(bad_arg(prim, arg, "a list of integers", x)),
-        })
-        .collect()
-}
+use super::matrixops::shape_arg as size_arg;
 
 /// Draws an array of `shape` from `dist` (int64 for integer distributions, float64
 /// otherwise), then converts to `dtype` if given. 0-D shapes give a scalar.

@@ -449,7 +449,10 @@ impl<'r> Interp<'r> {
             ))
             .with_label(node.span, "called here"));
         }
-        let depth = self.depth.fetch_add(1, Ordering::Relaxed) + 1;
+        // One thread evaluates an `Interp` at a time, so a load and a store (no atomic
+        // read-modify-write) suffice; parallel evaluation will keep a depth per task.
+        let depth = self.depth.load(Ordering::Relaxed) + 1;
+        self.depth.store(depth, Ordering::Relaxed);
         let _guard = DepthGuard(&self.depth);
         if depth > self.limits.max_depth {
             return Err(Error::limit(format!(
@@ -512,7 +515,10 @@ struct DepthGuard<'a>(&'a AtomicU32);
 
 impl Drop for DepthGuard<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.store(
+            self.0.load(Ordering::Relaxed).saturating_sub(1),
+            Ordering::Relaxed,
+        );
     }
 }
 
