@@ -5,6 +5,7 @@ pub mod decomp;
 pub mod elementwise;
 pub mod index;
 pub mod iterate;
+pub mod krylov;
 pub mod linalg;
 pub mod npy;
 pub mod printf;

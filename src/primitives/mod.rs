@@ -15,6 +15,7 @@ pub mod controls;
 pub mod core;
 pub mod fileio;
 pub mod indexing;
+pub mod iterative;
 pub mod linalg;
 pub mod listops;
 pub mod matrixops;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's entries, in catalog order.
-pub fn families() -> [&'static [Primitive]; 13] {
+pub fn families() -> [&'static [Primitive]; 14] {
     [
         super::core::PRIMITIVES,
         super::arithmetics::PRIMITIVES,
@@ -21,6 +21,7 @@ pub fn families() -> [&'static [Primitive]; 13] {
         super::shaping::PRIMITIVES,
         super::statistics::PRIMITIVES,
         super::solvers::PRIMITIVES,
+        super::iterative::PRIMITIVES,
         super::fileio::PRIMITIVES,
     ]
 }

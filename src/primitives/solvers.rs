@@ -1,6 +1,6 @@
 //! solvers (spec 4.10): the direct linear solvers and `lu`, on faer (kernels in
-//! `kernels/decomp.rs`). The iterative solvers of Phylanx's BlazeIterative build are not
-//! provided.
+//! `kernels/decomp.rs`). The iterative solvers of Phylanx's BlazeIterative build are in
+//! `iterative.rs` (kernels in `kernels/krylov.rs`).
 
 use super::statistics::array_arg;
 use super::{bad_arg, Args, Context, Effects, Eval, Family, Primitive, Tier};
