@@ -1,5 +1,7 @@
 //! The `physl` command line (spec 2.10, 2.11, 6). Thin: everything goes through the library.
 
+mod repl;
+
 use clap::Parser;
 use physl::{Engine, Error, ErrorKind, Limits, PrintFormat, StdHost, Value};
 use std::io::{IsTerminal, Read, Write};
@@ -47,9 +49,13 @@ struct Cli {
     #[arg(long = "time")]
     time: bool,
 
-    /// Print the catalog of primitives and exit
+    /// Print the catalog of primitives and stdlib functions and exit
     #[arg(long = "docs")]
     docs: bool,
+
+    /// Print the catalog as JSON (primitives, stdlib, special forms, constants) and exit
+    #[arg(long = "docs-json")]
+    docs_json: bool,
 
     /// Deepest nesting of user-function calls before a physl::limit error
     #[arg(long = "max-depth", value_name = "N", default_value_t = 10_000)]
@@ -105,8 +111,12 @@ fn parse_bytes(s: &str) -> Option<u64> {
 
 fn run(cli: Cli) -> ExitCode {
     if cli.docs {
-        let docs = physl::primitives::registry::docs();
+        let docs = physl::primitives::registry::docs() + &physl::stdlib::docs();
         let _ = std::io::stdout().lock().write_all(docs.as_bytes());
+        return ExitCode::SUCCESS;
+    }
+    if cli.docs_json {
+        let _ = std::io::stdout().lock().write_all(docs_json().as_bytes());
         return ExitCode::SUCCESS;
     }
     let Some(format) = PrintFormat::parse(&cli.print_format) else {
@@ -151,11 +161,25 @@ fn run(cli: Cli) -> ExitCode {
             Err(e) => return usage(&format!("cannot read the program from stdin: {e}")),
         }
     } else {
-        return usage("no script given (the interactive REPL is not available yet)");
+        let engine = Engine::with_limits(Limits {
+            max_depth: cli.max_depth,
+            ..Limits::default()
+        });
+        let argv = args
+            .iter()
+            .map(|a| physl::runtime::session::argv_value(a))
+            .collect();
+        let opts = repl::Options {
+            format,
+            seed: cli.seed,
+            argv,
+        };
+        return repl::run(engine, opts);
     };
 
     let engine = Engine::with_limits(Limits {
         max_depth: cli.max_depth,
+        ..Limits::default()
     });
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let report = |e: &Error| {
@@ -259,4 +283,63 @@ fn exit_for(e: &Error) -> ExitCode {
         ErrorKind::Interrupted => ExitCode::from(130),
         _ => ExitCode::from(1),
     }
+}
+
+/// `--docs-json`: the catalog for tools (editor grammars, completion).
+fn docs_json() -> String {
+    use physl::primitives::registry;
+    use serde_json::json;
+    let prims: Vec<_> = registry::all()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "family": p.family.name(),
+                "tier": format!("{:?}", p.tier),
+                "signature": p.signature,
+                "summary": p.summary(),
+                "help": p.help,
+                "special": p.is_special(),
+                "dtype_aliases": p.dtype_aliases,
+                "examples": p.examples.iter().map(|(c, r)| json!([c, r])).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let stdlib: Vec<_> = physl::stdlib::entries()
+        .iter()
+        .map(|e| {
+            json!({
+                "name": e.name,
+                "file": e.file,
+                "signature": e.signature,
+                "summary": e.summary,
+                "help": e.help,
+                "examples": e.examples.iter().map(|(c, r)| json!([c, r])).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let constants: Vec<&str> = [
+        "nil",
+        "true",
+        "false",
+        "inf",
+        "ninf",
+        "nan",
+        "PZERO",
+        "NZERO",
+        "pi",
+        "euler",
+        "euler_gamma",
+    ]
+    .into_iter()
+    .filter(|c| physl::compile::constant(c).is_some())
+    .collect();
+    let doc = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "primitives": prims,
+        "stdlib": stdlib,
+        "special_forms": registry::all().filter(|p| p.is_special()).map(|p| p.name).collect::<Vec<_>>(),
+        "reserved": physl::compile::RESERVED,
+        "constants": constants,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

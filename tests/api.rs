@@ -38,7 +38,10 @@ fn session_keeps_definitions_across_entries() {
 
 #[test]
 fn depth_limit_is_configurable() {
-    let engine = Engine::with_limits(Limits { max_depth: 50 });
+    let engine = Engine::with_limits(Limits {
+        max_depth: 50,
+        ..Limits::default()
+    });
     let program = engine
         .compile("t", "define(f, n, if(n == 0, 0, 1 + f(n - 1)))")
         .unwrap();

@@ -68,7 +68,7 @@ impl Host for StdHost {
 }
 
 /// Collects output in memory and refuses file access unless allowed: for tests and
-/// embedders.
+/// embedders. [`Engine::session`](crate::Engine::session) installs one that refuses files.
 #[derive(Default)]
 pub struct BufferHost {
     pub out: Mutex<String>,
@@ -89,6 +89,17 @@ impl BufferHost {
     }
 }
 
+/// The error of a refused file access: says why and how to allow it.
+fn denied(what: &str, path: &str) -> Error {
+    Error::io(format!(
+        "{what} `{path}` is not allowed: this embedded session has no file access"
+    ))
+    .with_help(
+        "file access is denied by default for embedded engines; the embedding program can \
+         allow it with Session::set_host(Arc::new(BufferHost::new(true))) or StdHost",
+    )
+}
+
 impl Host for BufferHost {
     fn write_out(&self, text: &str) -> Result<()> {
         self.out.lock().push_str(text);
@@ -102,20 +113,14 @@ impl Host for BufferHost {
 
     fn read_file(&self, path: &str) -> Result<Vec<u8>> {
         if !self.allow_files {
-            return Err(
-                Error::io(format!("reading `{path}` is not allowed by this host"))
-                    .with_help("the embedding program has not granted file access"),
-            );
+            return Err(denied("reading", path));
         }
         std::fs::read(path).map_err(|e| io_error("read", path, &e))
     }
 
     fn write_file(&self, path: &str, data: &[u8]) -> Result<()> {
         if !self.allow_files {
-            return Err(
-                Error::io(format!("writing `{path}` is not allowed by this host"))
-                    .with_help("the embedding program has not granted file access"),
-            );
+            return Err(denied("writing", path));
         }
         std::fs::write(path, data).map_err(|e| io_error("write", path, &e))
     }

@@ -5,6 +5,7 @@
 //! [`Interp::eval_args`]: it is the one place where a node's children are evaluated, so the
 //! inline-versus-task decision per node goes there (spec 7.3).
 
+pub mod convert;
 pub mod frame;
 pub mod host;
 pub mod session;
@@ -26,11 +27,18 @@ use std::sync::Arc;
 pub struct Limits {
     /// Deepest nesting of user-function calls (a `physl::limit` error beyond).
     pub max_depth: u32,
+    /// Step budget of one run (`Session::run`, `eval` or `call`): loop iterations and
+    /// function calls are counted, and the run stops with a `physl::limit` error once
+    /// more than this many were taken. `None` = unlimited.
+    pub max_steps: Option<u64>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 10_000 }
+        Limits {
+            max_depth: 10_000,
+            max_steps: None,
+        }
     }
 }
 
@@ -42,6 +50,8 @@ pub struct Interp<'r> {
     pub interrupt: &'r AtomicBool,
     pub rng: &'r parking_lot::Mutex<Generator>,
     depth: AtomicU32,
+    /// Steps taken (loop iterations and calls), checked against `limits.max_steps`.
+    steps: AtomicU64,
     /// Span of the primitive call being evaluated (packed start << 32 | end), so that a
     /// function called back through [`Context::call`] (by `fmap`, `apply`, ...) can name its
     /// call site in the error's call chain.
@@ -63,6 +73,7 @@ impl<'r> Interp<'r> {
             interrupt,
             rng,
             depth: AtomicU32::new(0),
+            steps: AtomicU64::new(0),
             current_call: AtomicU64::new(0),
         }
     }
@@ -76,6 +87,17 @@ impl<'r> Interp<'r> {
     fn interrupted(&self) -> Result<()> {
         if self.interrupt.load(Ordering::Relaxed) {
             return Err(Error::new(ErrorKind::Interrupted, "interrupted"));
+        }
+        if let Some(max) = self.limits.max_steps {
+            // one thread evaluates an `Interp` at a time (see the depth counter)
+            let steps = self.steps.load(Ordering::Relaxed);
+            self.steps.store(steps + 1, Ordering::Relaxed);
+            if steps >= max {
+                return Err(Error::limit(format!("step budget of {max} steps exceeded"))
+                    .with_help(
+                        "loop iterations and calls count as steps; raise Limits::max_steps",
+                    ));
+            }
         }
         Ok(())
     }

@@ -1,32 +1,125 @@
-//! The embedding API: [`Engine`] (configuration and sources, shared), [`Program`] (compiled
-//! once, run many times), [`Session`] (globals, host, interrupt flag).
+//! The embedding API: [`Engine`] (configuration, host functions, stdlib; shared),
+//! [`Program`] (compiled once, run many times), [`Session`] (globals, host, interrupt flag).
+//!
+//! ```
+//! use physl::{Engine, Limits};
+//!
+//! let mut engine = Engine::with_limits(Limits { max_steps: Some(1_000_000), ..Limits::default() });
+//! engine.register_fn("clamp01", |x: f64| x.clamp(0.0, 1.0)).unwrap();
+//! let program = engine.compile("model.physl", "define(f, x, clamp01(x * 2)) f").unwrap();
+//! let mut session = engine.session();
+//! let f = session.run(&program).unwrap();
+//! assert_eq!(session.call(&f, vec![0.3.into()]).unwrap().to_string(), "0.6");
+//! assert_eq!(session.call(&f, vec![0.7.into()]).unwrap().to_string(), "1");
+//! ```
 
+use super::convert::HostFn;
 use super::frame::{new_cell, Cell};
 use super::host::{BufferHost, Host};
 use super::{Interp, Limits};
 use crate::compile::{self, tree, GlobalScope};
-use crate::diagnostics::Result;
+use crate::diagnostics::{Error, Result};
 use crate::kernels::random::Generator;
-use crate::primitives::Args;
+use crate::primitives::{registry, Args, NativeFn};
 use crate::syntax::{self, ast::Expr, SourceMap};
 use crate::value::Value;
 use parking_lot::Mutex;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// Native stack for the evaluator: deep PhySL recursion must end in a `physl::limit`
 /// error, never a stack overflow (the depth limit of 10 000 calls needs ~100 MB).
 const EVAL_STACK: usize = 1 << 30;
 
-/// Configuration shared by sessions: the source map (for diagnostics) and the limits.
-/// Cheap to clone, `Send + Sync`.
-#[derive(Clone, Default)]
+/// Setting the flag (`store(true, Ordering::Relaxed)`) stops a running evaluation with
+/// `physl::interrupted` at the next loop step or call. Safe to set from any thread or a
+/// signal handler.
+pub type InterruptHandle = Arc<AtomicBool>;
+
+/// The globals every session starts with: `sys_argv`, the stdlib functions and the host
+/// functions, in this order. `values[i]` is the start value of global `i`.
+#[derive(Clone)]
+struct Prelude {
+    scope: GlobalScope,
+    values: Vec<Value>,
+}
+
+impl Prelude {
+    fn empty() -> Prelude {
+        Prelude {
+            scope: GlobalScope::new(),
+            values: vec![Value::list(Vec::new())],
+        }
+    }
+
+    /// The stdlib, compiled and defined once per process. Its closures refer to globals
+    /// by index only, so they are valid in every session that starts from this prelude.
+    fn stdlib() -> Arc<Prelude> {
+        static STDLIB: OnceLock<Arc<Prelude>> = OnceLock::new();
+        STDLIB
+            .get_or_init(|| {
+                let bare = Engine {
+                    sources: SourceMap::new(),
+                    limits: Arc::new(Limits::default()),
+                    prelude: Arc::new(Prelude::empty()),
+                };
+                let mut session = bare.session();
+                for (name, text) in crate::stdlib::SOURCES {
+                    // a broken stdlib is caught by the stdlib tests; the engine then still
+                    // works, without it
+                    if session.eval(name, text).is_err() {
+                        return Arc::new(Prelude::empty());
+                    }
+                }
+                let values = session.globals.iter().map(|c| c.read().clone()).collect();
+                Arc::new(Prelude {
+                    scope: session.scope,
+                    values,
+                })
+            })
+            .clone()
+    }
+}
+
+/// Configuration shared by sessions: the limits, the host functions, the stdlib and the
+/// source map (for diagnostics). Cheap to clone, `Send + Sync`.
+///
+/// Sessions made by [`Engine::session`] collect output in memory and **may not touch
+/// files** ([`BufferHost`] with file access denied): `file_read_csv` and friends fail with
+/// a `physl::io` error unless the embedder installs a host that allows them
+/// ([`Session::set_host`] with [`BufferHost::new(true)`](BufferHost::new) or
+/// [`StdHost`](super::host::StdHost)). The `physl` command line allows file access.
+///
+/// ```
+/// let engine = physl::Engine::new();
+/// let err = engine.session().eval("t", "file_read_csv(\"data.csv\")").unwrap_err();
+/// assert_eq!(err.code(), "physl::io");
+/// assert!(err.message().contains("not allowed"));
+/// ```
+#[derive(Clone)]
 pub struct Engine {
     sources: SourceMap,
     limits: Arc<Limits>,
+    prelude: Arc<Prelude>,
 }
 
-/// A compiled program: immutable, `Send + Sync`, runnable many times.
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("limits", &*self.limits)
+            .field("prelude_globals", &self.prelude.scope.names())
+            .finish()
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new()
+    }
+}
+
+/// A compiled program: immutable, `Send + Sync`, runnable many times, by many sessions at
+/// once.
 #[derive(Clone, Debug)]
 pub struct Program {
     pub(crate) inner: Arc<tree::Program>,
@@ -38,16 +131,55 @@ impl Program {
     }
 }
 
+/// True if `name` can be a PhySL identifier.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 impl Engine {
+    /// An engine with the default [`Limits`] and the stdlib.
     pub fn new() -> Engine {
-        Engine::default()
+        let sources = SourceMap::new();
+        // The stdlib's spans point into its sources: every engine registers them first, in
+        // the same order, so that they get the same offsets as when the stdlib was compiled.
+        for (name, text) in crate::stdlib::SOURCES {
+            sources.add(*name, *text);
+        }
+        Engine {
+            sources,
+            limits: Arc::new(Limits::default()),
+            prelude: Prelude::stdlib(),
+        }
     }
 
+    /// An engine with the given limits and the stdlib.
     pub fn with_limits(limits: Limits) -> Engine {
         Engine {
-            sources: SourceMap::new(),
             limits: Arc::new(limits),
+            ..Engine::new()
         }
+    }
+
+    /// Sets the deepest nesting of user-function calls (builder style).
+    pub fn max_depth(mut self, depth: u32) -> Engine {
+        Arc::make_mut(&mut self.limits).max_depth = depth;
+        self
+    }
+
+    /// Sets the step budget of each run (builder style); see [`Limits::max_steps`].
+    ///
+    /// ```
+    /// let engine = physl::Engine::new().max_steps(10_000);
+    /// let err = engine.session().eval("t", "while(true, 0)").unwrap_err();
+    /// assert_eq!(err.code(), "physl::limit");
+    /// ```
+    pub fn max_steps(mut self, steps: u64) -> Engine {
+        Arc::make_mut(&mut self.limits).max_steps = Some(steps);
+        self
     }
 
     pub fn limits(&self) -> &Limits {
@@ -59,13 +191,80 @@ impl Engine {
         &self.sources
     }
 
+    /// Registers a host function: a Rust closure of 0 to 6 arguments whose parameter types
+    /// implement [`FromValue`](super::convert::FromValue) and whose result implements
+    /// [`IntoValue`](super::convert::IntoValue) (a `Result` of it included). PhySL code
+    /// compiled by this engine (and sessions made after this call) can call it by name.
+    /// Calls with the wrong number of arguments fail with `physl::arity`, arguments that
+    /// do not convert with `physl::type`. The name may not be a primitive, a special form or a
+    /// constant (a `physl::name` error); registering a name again replaces the function.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// let mut engine = physl::Engine::new();
+    /// engine
+    ///     .register_fn("scale", |a: ArrayD<f64>, k: f64| a * k)
+    ///     .unwrap();
+    /// let mut s = engine.session();
+    /// assert_eq!(s.eval("t", "scale([1, 2], 1.5)").unwrap().to_string(), "[1.5, 3]");
+    /// assert_eq!(s.eval("t", "scale([1, 2])").unwrap_err().code(), "physl::arity");
+    /// assert_eq!(s.eval("t", "scale(\"a\", 2)").unwrap_err().code(), "physl::type");
+    /// ```
+    pub fn register_fn<A, R, F: HostFn<A, R>>(&mut self, name: &str, f: F) -> Result<&mut Engine> {
+        let arity = F::ARITY;
+        let fname = name.to_string();
+        self.register_raw_fn(name, move |args: &[Value]| {
+            if args.len() != arity {
+                return Err(Error::arity(format!(
+                    "{fname} takes {arity} argument{}, but {} {} given",
+                    if arity == 1 { "" } else { "s" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                )));
+            }
+            f.call(&fname, args)
+        })
+    }
+
+    /// Registers a host function that takes its arguments as they come (any number).
+    pub fn register_raw_fn(
+        &mut self,
+        name: &str,
+        f: impl Fn(&[Value]) -> Result<Value> + Send + Sync + 'static,
+    ) -> Result<&mut Engine> {
+        if !is_identifier(name) {
+            return Err(Error::name(format!(
+                "`{name}` is not a valid function name"
+            )));
+        }
+        if compile::RESERVED.contains(&name) || compile::constant(name).is_some() {
+            return Err(Error::name(format!(
+                "`{name}` is reserved and cannot name a host function"
+            )));
+        }
+        if registry::lookup(name).is_some() {
+            return Err(Error::name(format!(
+                "`{name}` is a primitive; a host function cannot replace it"
+            )));
+        }
+        let value = NativeFn::value(name, move |_cx, args: Args| f(&args));
+        let prelude = Arc::make_mut(&mut self.prelude);
+        let i = prelude.scope.define(name, None) as usize;
+        if prelude.values.len() <= i {
+            prelude.values.resize(i + 1, Value::Nil);
+        }
+        prelude.values[i] = value;
+        Ok(self)
+    }
+
     /// Registers and parses a source.
     pub fn parse(&self, name: &str, text: &str) -> Result<Vec<Expr>> {
         let source = self.sources.add(name, text);
         on_big_stack(|| syntax::parse_program(text, source.base))
     }
 
-    /// Compiles a standalone program (its own globals, `sys_argv` first).
+    /// Compiles a standalone program (its own globals: `sys_argv`, the stdlib, the host
+    /// functions, then the program's).
     pub fn compile(&self, name: &str, text: &str) -> Result<Program> {
         let exprs = self.parse(name, text)?;
         self.compile_ast(&exprs)
@@ -73,7 +272,7 @@ impl Engine {
 
     /// Compiles already parsed expressions as a standalone program.
     pub fn compile_ast(&self, exprs: &[Expr]) -> Result<Program> {
-        let mut scope = GlobalScope::new();
+        let mut scope = self.prelude.scope.clone();
         let program = on_big_stack(|| compile::compile_program(exprs, &mut scope))?;
         Ok(Program {
             inner: Arc::new(program),
@@ -85,8 +284,8 @@ impl Engine {
     pub fn session(&self) -> Session {
         Session {
             engine: self.clone(),
-            scope: GlobalScope::new(),
-            globals: vec![new_cell(Value::list(Vec::new()))],
+            scope: self.prelude.scope.clone(),
+            globals: self.prelude.values.iter().cloned().map(new_cell).collect(),
             host: Arc::new(BufferHost::new(false)),
             interrupt: Arc::new(AtomicBool::new(false)),
             rng: Arc::new(Mutex::new(default_generator())),
@@ -106,13 +305,13 @@ fn default_generator() -> Generator {
 }
 
 /// The state of an interactive or embedded use: persistent globals, the host, the
-/// interrupt flag.
+/// interrupt flag, the random generator.
 pub struct Session {
     engine: Engine,
     scope: GlobalScope,
     globals: Vec<Cell>,
     host: Arc<dyn Host>,
-    interrupt: Arc<AtomicBool>,
+    interrupt: InterruptHandle,
     rng: Arc<Mutex<Generator>>,
 }
 
@@ -126,6 +325,7 @@ impl Session {
         &self.engine
     }
 
+    /// Where output goes and whether files may be read or written.
     pub fn set_host(&mut self, host: Arc<dyn Host>) {
         self.host = host;
     }
@@ -135,8 +335,8 @@ impl Session {
     }
 
     /// Setting the flag stops a running evaluation with `physl::interrupted` at the next
-    /// loop step or call.
-    pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
+    /// loop step or call. Each run, eval and call clears it when it starts.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
         self.interrupt.clone()
     }
 
@@ -149,22 +349,63 @@ impl Session {
         self.globals[0].read().clone()
     }
 
+    /// Forgets every definition: back to `sys_argv`, the stdlib and the host functions
+    /// (the host, the generator and `sys_argv` stay).
+    pub fn reset(&mut self) {
+        let argv = self.argv();
+        let prelude = &self.engine.prelude;
+        self.scope = prelude.scope.clone();
+        self.globals = prelude.values.iter().cloned().map(new_cell).collect();
+        *self.globals[0].write() = argv;
+    }
+
+    /// The value of a global (`None` if no such global is defined).
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let (i, _) = self.scope.lookup(name)?;
+        Some(self.globals.get(i as usize)?.read().clone())
+    }
+
+    /// Defines (or overwrites) a global, e.g. to hand data to later [`Session::eval`]s.
+    ///
+    /// ```
+    /// let mut s = physl::Engine::new().session();
+    /// s.set("n", 20i64.into()).unwrap();
+    /// assert_eq!(s.eval("t", "n + 1").unwrap().to_string(), "21");
+    /// ```
+    pub fn set(&mut self, name: &str, value: Value) -> Result<()> {
+        if !is_identifier(name)
+            || compile::RESERVED.contains(&name)
+            || compile::constant(name).is_some()
+        {
+            return Err(Error::name(format!("`{name}` cannot be defined")));
+        }
+        let i = self.scope.define(name, None) as usize;
+        while self.globals.len() <= i {
+            self.globals.push(new_cell(Value::Nil));
+        }
+        *self.globals[i].write() = value;
+        Ok(())
+    }
+
     /// Runs a compiled program with fresh globals (`sys_argv` from this session). The
     /// session keeps them: later [`Session::call`]s and [`Session::eval`]s see the
     /// program's definitions.
     pub fn run(&mut self, program: &Program) -> Result<Value> {
         let argv = self.argv();
         let tree = &program.inner;
+        let start = &self.engine.prelude.values;
         self.globals = (0..tree.globals.len())
-            .map(|i| new_cell(if i == 0 { argv.clone() } else { Value::Nil }))
+            .map(|i| match i {
+                0 => new_cell(argv.clone()),
+                i => new_cell(start.get(i).cloned().unwrap_or(Value::Nil)),
+            })
             .collect();
         self.scope = tree.globals.clone();
         self.run_with_globals(tree, &self.globals)
     }
 
     fn run_with_globals(&self, program: &tree::Program, globals: &[Cell]) -> Result<Value> {
-        self.interrupt
-            .store(false, std::sync::atomic::Ordering::Relaxed);
+        self.interrupt.store(false, Ordering::Relaxed);
         let limits = self.engine.limits.clone();
         let host = self.host.clone();
         let interrupt = self.interrupt.clone();
@@ -177,6 +418,14 @@ impl Session {
 
     /// Compiles and runs source text against the session's persistent globals (the REPL):
     /// definitions stay for later calls; on an error, earlier definitions are kept.
+    ///
+    /// ```
+    /// let mut s = physl::Engine::new().session();
+    /// s.eval("1", "define(square_sum, a, b, a * a + b * b)").unwrap();
+    /// assert_eq!(s.eval("2", "square_sum(3, 4)").unwrap().to_string(), "25");
+    /// // the stdlib is there too
+    /// assert_eq!(s.eval("3", "logistic(0.0)").unwrap().to_string(), "0.5");
+    /// ```
     pub fn eval(&mut self, name: &str, text: &str) -> Result<Value> {
         let exprs = self.engine.parse(name, text)?;
         let mut scope = self.scope.clone();
@@ -190,6 +439,7 @@ impl Session {
 
     /// Calls a function value (e.g. a program's `main`) with positional arguments.
     pub fn call(&self, f: &Value, args: Vec<Value>) -> Result<Value> {
+        self.interrupt.store(false, Ordering::Relaxed);
         let limits = self.engine.limits.clone();
         let host = self.host.clone();
         let interrupt = self.interrupt.clone();
@@ -199,6 +449,20 @@ impl Session {
             let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
             crate::primitives::Context::call(&interp, f, Args::from_vec(args))
         })
+    }
+
+    /// Calls the function bound to a global name.
+    ///
+    /// ```
+    /// let mut s = physl::Engine::new().session();
+    /// s.eval("m", "define(add, a, b, a + b)").unwrap();
+    /// assert_eq!(s.call_global("add", vec![1i64.into(), 2i64.into()]).unwrap().to_string(), "3");
+    /// ```
+    pub fn call_global(&self, name: &str, args: Vec<Value>) -> Result<Value> {
+        let f = self
+            .get(name)
+            .ok_or_else(|| Error::name(format!("`{name}` is not defined")))?;
+        self.call(&f, args)
     }
 
     /// Names of the session's globals (for REPL completion).

@@ -1,0 +1,212 @@
+//! The embedding API: limits, host functions, conversions, file access.
+
+use ndarray::{array, Array1, Array2, ArrayD, IxDyn};
+use physl::{BufferHost, Engine, FromValue, IntoValue, Limits, Value};
+use std::sync::Arc;
+
+#[test]
+fn step_budget_stops_an_endless_loop() {
+    let engine = Engine::with_limits(Limits {
+        max_steps: Some(100_000),
+        ..Limits::default()
+    });
+    let err = engine.session().eval("t", "while(true, 0)").unwrap_err();
+    assert_eq!(err.code(), "physl::limit");
+    assert!(err.message().contains("step budget"), "{}", err.message());
+    // calls count too: endless recursion below the depth limit
+    let engine = Engine::new().max_steps(1000);
+    let err = engine
+        .session()
+        .eval("t", "define(f, n, if(n > 0, f(n - 1) + f(n - 1), 0)) f(30)")
+        .unwrap_err();
+    assert_eq!(err.code(), "physl::limit");
+    // a program within the budget runs, and each run has its own budget
+    let program = engine
+        .compile(
+            "t",
+            "define(s, 0) for(define(i, 0), i < 100, store(i, i + 1), store(s, s + i)) s",
+        )
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(engine.session().run(&program).unwrap().to_string(), "4950");
+    }
+}
+
+#[test]
+fn files_are_refused_by_default_with_a_clear_error() {
+    let engine = Engine::new();
+    let err = engine
+        .session()
+        .eval("t", "file_read_csv(\"examples/data/breast_cancer.csv\")")
+        .unwrap_err();
+    assert_eq!(err.code(), "physl::io");
+    assert!(err.message().contains("not allowed"), "{}", err.message());
+    assert!(
+        err.message().contains("no file access"),
+        "{}",
+        err.message()
+    );
+    let rendered = err.render(engine.sources(), false, 100);
+    assert!(rendered.contains("file_read_csv"), "{rendered}");
+    // the embedder opts in
+    let mut s = engine.session();
+    s.set_host(Arc::new(BufferHost::new(true)));
+    let v = s
+        .eval(
+            "t",
+            "shape(file_read_csv(\"examples/data/breast_cancer.csv\"))",
+        )
+        .unwrap();
+    assert_eq!(v.to_string(), "list(569, 31)");
+}
+
+#[test]
+fn host_functions_with_typed_arguments() {
+    let mut engine = Engine::new();
+    engine
+        .register_fn("answer", || 42i64)
+        .unwrap()
+        .register_fn("clip01", |a: ArrayD<f64>| a.mapv(|v| v.clamp(0.0, 1.0)))
+        .unwrap()
+        .register_fn("affine", |x: Array1<f64>, a: f64, b: f64| x * a + b)
+        .unwrap()
+        .register_fn("greet", |name: String| format!("hello {name}"))
+        .unwrap()
+        .register_fn("checked_sqrt", |x: f64| {
+            if x < 0.0 {
+                Err(physl::Error::value("checked_sqrt: negative input"))
+            } else {
+                Ok(x.sqrt())
+            }
+        })
+        .unwrap();
+    let mut s = engine.session();
+    assert_eq!(s.eval("t", "answer() + 1").unwrap().to_string(), "43");
+    assert_eq!(
+        s.eval("t", "clip01([-1.0, 0.5, 2.0])").unwrap().to_string(),
+        "[0, 0.5, 1]"
+    );
+    assert_eq!(
+        s.eval("t", "affine([1, 2], 2, 0.5)").unwrap().to_string(),
+        "[2.5, 4.5]"
+    );
+    assert_eq!(
+        s.eval("t", "greet(\"physl\")").unwrap().to_string(),
+        "hello physl"
+    );
+    // host functions are values too: fmap calls them back
+    assert_eq!(
+        s.eval("t", "fmap(checked_sqrt, list(4, 9))")
+            .unwrap()
+            .to_string(),
+        "list(2, 3)"
+    );
+    assert_eq!(
+        s.eval("t", "checked_sqrt(-1)").unwrap_err().code(),
+        "physl::value"
+    );
+    // wrong arity and wrong types
+    let e = s.eval("t", "affine([1, 2], 2)").unwrap_err();
+    assert_eq!(e.code(), "physl::arity");
+    assert!(e.message().contains("takes 3 arguments"), "{}", e.message());
+    assert_eq!(s.eval("t", "answer(1)").unwrap_err().code(), "physl::arity");
+    let e = s.eval("t", "affine([[1.0]], 2, 0)").unwrap_err();
+    assert_eq!(e.code(), "physl::type");
+    assert!(e.message().contains("argument 1"), "{}", e.message());
+    let e = s.eval("t", "greet(3)").unwrap_err();
+    assert_eq!(e.code(), "physl::type");
+    let rendered = e.render(engine.sources(), false, 100);
+    assert!(rendered.contains("greet(3)"), "{rendered}");
+    // the names cannot be primitives, special forms or constants
+    assert_eq!(
+        engine.register_fn("dot", |x: f64| x).unwrap_err().code(),
+        "physl::name"
+    );
+    assert!(engine.register_fn("define", |x: f64| x).is_err());
+    assert!(engine.register_fn("pi", |x: f64| x).is_err());
+    assert!(engine.register_fn("not a name", |x: f64| x).is_err());
+}
+
+#[test]
+fn host_functions_work_in_compiled_programs_across_threads() {
+    let mut engine = Engine::new();
+    engine.register_fn("twice", |x: i64| 2 * x).unwrap();
+    let program = engine
+        .compile("t", "define(f, n, twice(n) + 1) f(20)")
+        .unwrap();
+    let out: Vec<String> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| sc.spawn(|| engine.session().run(&program).unwrap().to_string()))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(out.iter().all(|o| o == "41"), "{out:?}");
+}
+
+#[test]
+fn ndarray_data_in_and_out() {
+    let engine = Engine::new();
+    let mut s = engine.session();
+    s.eval(
+        "model.physl",
+        "define(predict, x, w, logistic_predict(x, w) > 0.5)",
+    )
+    .unwrap();
+    let x: Array2<f64> = array![[1.0, 2.0], [-1.0, -3.0], [0.5, 0.0]];
+    let w: Array1<f64> = array![1.0, 0.5];
+    let p = s
+        .call_global(
+            "predict",
+            vec![x.into_value().unwrap(), w.into_value().unwrap()],
+        )
+        .unwrap();
+    let p: Array1<bool> = p.extract().unwrap();
+    assert_eq!(p, array![true, false, true]);
+    // ints, bools and scalars
+    let v = Value::from(ArrayD::from_elem(IxDyn(&[2, 2]), 3i64));
+    let a: Array2<i64> = v.extract().unwrap();
+    assert_eq!(a.sum(), 12);
+    assert!(Array2::<bool>::from_value(&v).is_err());
+    assert_eq!(f64::from_value(&Value::Int(2)).unwrap(), 2.0);
+    let l: Vec<f64> = s.eval("t", "list(1, 2.5)").unwrap().extract().unwrap();
+    assert_eq!(l, vec![1.0, 2.5]);
+}
+
+#[test]
+fn stdlib_is_defined_and_can_be_shadowed() {
+    let engine = Engine::new();
+    let mut s = engine.session();
+    assert_eq!(
+        s.eval("t", "accuracy([1, 0], [1, 1])").unwrap().to_string(),
+        "0.5"
+    );
+    s.eval("t", "define(accuracy, a, b, 99)").unwrap();
+    assert_eq!(s.eval("t", "accuracy(1, 2)").unwrap().to_string(), "99");
+    // a new session has the stdlib version again
+    assert_eq!(
+        engine
+            .session()
+            .eval("t", "accuracy([1, 0], [1, 1])")
+            .unwrap()
+            .to_string(),
+        "0.5"
+    );
+    // errors inside the stdlib point into its source
+    let e = s.eval("t", "standardize(\"x\")").unwrap_err();
+    let rendered = e.render(engine.sources(), false, 100);
+    assert!(rendered.contains("stdlib/ml.physl"), "{rendered}");
+}
+
+#[test]
+fn reset_and_globals() {
+    let engine = Engine::new();
+    let mut s = engine.session();
+    s.set("data", array![1.0, 2.0].into_value().unwrap())
+        .unwrap();
+    assert_eq!(s.eval("t", "sum(data)").unwrap().to_string(), "3");
+    assert!(s.get("data").is_some());
+    s.reset();
+    assert!(s.get("data").is_none());
+    assert!(s.eval("t", "data").is_err());
+    assert!(s.get("logistic").is_some());
+}
