@@ -21,7 +21,11 @@ fn io_context(prim: &str, name: &str, e: Error) -> Error {
     } else {
         format!("{prim}: cannot access \"{name}\": {}", e.message())
     };
-    Error::io(msg).at_arg(0, "this file")
+    let err = Error::io(msg).at_arg(0, "this file");
+    match e.help() {
+        Some(h) => err.with_help(h),
+        None => err,
+    }
 }
 
 /// Parsed CSV: row-major numbers and the extents.
@@ -196,6 +200,35 @@ fn file_write_csv(cx: &dyn Context, args: Args) -> Result<Value> {
         a.shape()[a.ndim() - 1]
     };
     let mut out = String::with_capacity(f.len() * 24);
+    // optional header: a string (written as is) or a list of column names
+    match &args[2] {
+        Value::Nil => {}
+        Value::Str(h) => {
+            out.push_str(h);
+            out.push('\n');
+        }
+        v if v.is_list() => {
+            let names = v.list_items().map(|l| l.into_vec()).unwrap_or_default();
+            if names.len() != cols {
+                return Err(Error::value(format!(
+                    "file_write_csv: the header has {} names but the array has {cols} columns",
+                    names.len()
+                ))
+                .at_arg(2, format!("{} names", names.len())));
+            }
+            let names: Vec<String> = names.iter().map(crate::value::format::plain).collect();
+            out.push_str(&names.join(","));
+            out.push('\n');
+        }
+        other => {
+            return Err(bad_arg(
+                "file_write_csv",
+                2,
+                "nil, a string or a list of column names",
+                other,
+            ))
+        }
+    }
     let items: Vec<f64> = f.iter().copied().collect();
     for row in items.chunks(cols.max(1)) {
         for (j, &v) in row.iter().enumerate() {
@@ -271,10 +304,12 @@ pub(crate) static PRIMITIVES: &[Primitive] = &[
         name: "file_write_csv",
         family: Family::Fileio,
         tier: Tier::T3,
-        signature: "file_write_csv(filename, a)",
+        signature: "file_write_csv(filename, a, header=nil)",
         effects: Effects::IO,
         help: "Writes a 0-D, 1-D or 2-D array as CSV, one row per line, numbers in scientific \
-               notation with 17 significant digits (round-trips). Returns the array.",
+               notation with 17 significant digits (round-trips). Returns the array.\n\
+               header (ours): a string written as the first line, or a list of column names \
+               joined with commas; file_read_csv skips such a non-numeric first line.",
         examples: &[(
             "file_write_csv(\"/nonexistent/x.csv\", [1, 2])",
             "!physl::io",
@@ -648,5 +683,26 @@ mod tests {
         run(&format!("file_write(\"{d}/v.json\", [1])"));
         assert_eq!(run(&format!("file_read_npy(\"{d}/v.json\")")), "physl::io");
         assert_eq!(run(&format!("file_read(\"{d}/x.npy\")")), "physl::io");
+    }
+
+    #[test]
+    fn csv_header_option() {
+        let d = std::env::temp_dir().join(format!("physl-csv-header-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let f = d.join("h.csv");
+        let f = f.display();
+        assert_eq!(
+            crate::testing::plain(&format!(
+                "file_write_csv(\"{f}\", [[1, 2], [3, 4.5]], list(\"a\", \"b\")) file_read_csv(\"{f}\")"
+            )),
+            "[[1, 2], [3, 4.5]]"
+        );
+        let text = std::fs::read_to_string(d.join("h.csv")).unwrap();
+        assert!(text.starts_with("a,b\n"), "{text}");
+        assert_eq!(
+            crate::testing::plain(&format!("file_write_csv(\"{f}\", [[1, 2]], list(\"a\"))")),
+            "physl::value"
+        );
+        std::fs::remove_dir_all(&d).ok();
     }
 }

@@ -477,6 +477,36 @@ fn vsplit(_cx: &dyn Context, args: Args) -> Result<Value> {
     split("vsplit", &args, 0)
 }
 
+/// NumPy's `inner`: a 0-D operand scales; otherwise the sum over the last axes of both.
+fn inner(cx: &dyn Context, args: Args) -> Result<Value> {
+    let a = array_arg("inner", &args, 0)?;
+    let b = array_arg("inner", &args, 1)?;
+    if a.ndim() == 0 || b.ndim() == 0 {
+        return crate::kernels::elementwise::binary(
+            crate::kernels::elementwise::BinOp::Mul,
+            args[0].clone(),
+            args[1].clone(),
+        )
+        .map_err(|e| e.context("inner"));
+    }
+    let (la, lb) = (a.shape()[a.ndim() - 1], b.shape()[b.ndim() - 1]);
+    if la != lb {
+        return Err(Error::shape(format!(
+            "inner: the last axes differ: shapes {:?} and {:?}",
+            a.shape(),
+            b.shape()
+        ))
+        .at_arg(0, format!("last axis {la}"))
+        .at_arg(1, format!("last axis {lb}")));
+    }
+    let axes = |n: usize| Value::list(vec![Value::Int(n as i64 - 1)]);
+    let mut targs = Args::new();
+    targs.push(args[0].clone());
+    targs.push(args[1].clone());
+    targs.push(Value::list(vec![axes(a.ndim()), axes(b.ndim())]));
+    tensordot(cx, targs).map_err(|e| e.context("inner"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The table
 
@@ -502,6 +532,21 @@ const fn prim(
 }
 
 pub(crate) static PRIMITIVES: &[Primitive] = &[
+    prim(
+        "inner",
+        Family::Matrixops,
+        "inner(a, b)",
+        "Inner product as NumPy's inner: the sum of products over the last axes of a and b (ours; \
+         Phylanx has no inner).\n\
+         A 0-D operand scales the other. Result dtype: the common dtype. Error: the last axes \
+         differ (physl::shape).",
+        &[
+            ("inner([1, 2, 3], [4, 5, 6])", "32"),
+            ("inner([[1, 2], [3, 4]], [1, 1])", "[3, 7]"),
+            ("inner([1, 2], [1, 2, 3])", "!physl::shape"),
+        ],
+        inner,
+    ),
     prim(
         "cross",
         Family::Matrixops,

@@ -33,18 +33,18 @@ syn keyword physlPrimitive exp2 expand_dims eye file_read file_read_csv file_rea
 syn keyword physlPrimitive file_write_npy filter find_all_localities find_here flatten flip fliplr flipud
 syn keyword physlPrimitive floor floor_divide fmap fold_left fold_right format fromfunction full
 syn keyword physlPrimitive full_like get_seed gradient hostname hsplit hstack identity imag
-syn keyword physlPrimitive indices insert invGJE invcbrt inverse invsqrt isfinite isinf
-syn keyword physlPrimitive isnan isneginf isposinf iterative_solver_arnoldi iterative_solver_bicgstab iterative_solver_bicgstab_cholesky iterative_solver_bicgstab_lu iterative_solver_bicgstab_qr
-syn keyword physlPrimitive iterative_solver_bicgstab_rq iterative_solver_cg_incompleteCholesky iterative_solver_cg_jacobi iterative_solver_cg_ssor iterative_solver_cg_symmetric_gauss_seidel iterative_solver_conjugate_gradient iterative_solver_gmres iterative_solver_lanczos
-syn keyword physlPrimitive linear_solver_cholesky linear_solver_ldlt linear_solver_lu linearmatrix linspace list log log10
-syn keyword physlPrimitive log2 logical_and logical_not logical_or logical_xor logsumexp lu make_list
-syn keyword physlPrimitive maximum mean minimum ndim nonzero norm normalize num_localities
-syn keyword physlPrimitive outer pad parallel_map power prepend prod randn random
-syn keyword physlPrimitive random_integers random_sample range real repeat reshape rint set_seed
-syn keyword physlPrimitive shape shuffle sign sin sinh size slice slice_column
-syn keyword physlPrimitive slice_page slice_row sort sqrt square squeeze stack std
-syn keyword physlPrimitive string sum tan tanh tensordot tile trace transpose
-syn keyword physlPrimitive trunc tuple_slice unique var vsplit vstack where
+syn keyword physlPrimitive indices inner insert invGJE invcbrt inverse invsqrt isfinite
+syn keyword physlPrimitive isinf isnan isneginf isposinf iterative_solver_arnoldi iterative_solver_bicgstab iterative_solver_bicgstab_cholesky iterative_solver_bicgstab_lu
+syn keyword physlPrimitive iterative_solver_bicgstab_qr iterative_solver_bicgstab_rq iterative_solver_cg_incompleteCholesky iterative_solver_cg_jacobi iterative_solver_cg_ssor iterative_solver_cg_symmetric_gauss_seidel iterative_solver_conjugate_gradient iterative_solver_gmres
+syn keyword physlPrimitive iterative_solver_lanczos linear_solver_cholesky linear_solver_ldlt linear_solver_lu linearmatrix linspace list log
+syn keyword physlPrimitive log10 log2 logical_and logical_not logical_or logical_xor logsumexp lu
+syn keyword physlPrimitive make_list maximum mean minimum ndim nonzero norm normalize
+syn keyword physlPrimitive num_localities outer pad parallel_map power prepend prod randn
+syn keyword physlPrimitive random random_integers random_sample range real repeat reshape rint
+syn keyword physlPrimitive set_seed shape shuffle sign sin sinh size slice
+syn keyword physlPrimitive slice_column slice_page slice_row sort sqrt square squeeze stack
+syn keyword physlPrimitive std string sum tan tanh tensordot tile trace
+syn keyword physlPrimitive transpose trunc tuple_slice unique var vsplit vstack where
 
 " dtype-suffixed aliases (NAME__bool, NAME__int, NAME__float)
 syn match physlPrimitive "\<\(__add\|__div\|__minus\|__mod\|__mul\|__sub\|linearmatrix\|linspace\|maximum\|minimum\|power\)__\(bool\|int\|float\)\>"
