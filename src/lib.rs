@@ -36,6 +36,9 @@
 //! Errors are [`Error`]s with a stable code (`physl::type`, `physl::limit`, ...) and
 //! render with their source lines through [`Error::render`] and [`Engine::sources`].
 
+#[cfg(feature = "openblas")]
+extern crate blas_src; // without it: rust-lld: undefined symbol: cblas_dgemm / cblas_dgemv / cblas_ddot
+
 pub mod compile;
 pub mod diagnostics;
 pub mod introspect;
