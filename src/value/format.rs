@@ -93,7 +93,17 @@ pub fn write_plain(out: &mut String, v: &Value) {
         Value::Array(a) => write_plain_array(out, a),
         Value::Str(s) => out.push_str(s),
         Value::List(items) => write_list(out, items.iter()),
-        Value::Range(r) => write_list(out, r.iter().map(Value::Int).collect::<Vec<_>>().iter()),
+        Value::Range(r) => {
+            // streamed: a range may be far larger than memory
+            out.push_str("list(");
+            for (i, v) in r.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{v}");
+            }
+            out.push(')');
+        }
         Value::Dict(d) => {
             out.push_str("dict(");
             for (i, (k, v)) in d.iter().enumerate() {
