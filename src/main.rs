@@ -69,6 +69,12 @@ struct Cli {
     #[arg(long = "seed", value_name = "N")]
     seed: Option<u64>,
 
+    /// Worker threads for concurrent evaluation and parallel kernels (default: PHYSL_THREADS,
+    /// else all cores); results do not depend on it
+    #[arg(long = "threads", visible_alias = "hpx:threads", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+
     /// The script (`-` reads it from stdin), then the program's arguments
     #[arg(
         value_name = "FILE [ARGS]",
@@ -164,7 +170,8 @@ fn run(cli: Cli) -> ExitCode {
         let engine = Engine::with_limits(Limits {
             max_depth: cli.max_depth,
             ..Limits::default()
-        });
+        })
+        .threads(cli.threads.unwrap_or(0) as usize);
         let argv = args
             .iter()
             .map(|a| physl::runtime::session::argv_value(a))
@@ -180,7 +187,8 @@ fn run(cli: Cli) -> ExitCode {
     let engine = Engine::with_limits(Limits {
         max_depth: cli.max_depth,
         ..Limits::default()
-    });
+    })
+    .threads(cli.threads.unwrap_or(0) as usize);
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let report = |e: &Error| {
         let width = 100;

@@ -885,23 +885,7 @@ impl Compiler<'_> {
         let stmts = self.exprs(&call.args);
         self.current().pop_scope();
         let stmts = stmts?;
-        // Two statements storing to the same variable would race (spec 2.6).
-        let mut seen: Vec<(VarRef, Span, usize)> = Vec::new();
-        for (i, s) in stmts.iter().enumerate() {
-            let mut writes = Vec::new();
-            collect_writes(s, &mut writes);
-            for (var, wspan) in writes {
-                if let Some((_, other, _)) = seen.iter().find(|(v, _, j)| *v == var && *j != i) {
-                    return Err(Error::value(
-                        "two statements of one parallel_block store to the same variable",
-                    )
-                    .with_label(wspan, "second store")
-                    .with_label(*other, "first store")
-                    .with_help("the result would depend on scheduling; use block, or store to different variables"));
-                }
-                seen.push((var, wspan, i));
-            }
-        }
+        check_parallel_conflicts(&stmts)?;
         Ok(Node::new(
             NodeKind::ParallelBlock(stmts.into_boxed_slice()),
             span,
@@ -932,73 +916,89 @@ fn binary_node(prim: &'static Primitive, lhs: Node, rhs: Node, span: Span) -> No
     }
 }
 
-/// Variables a statement stores to (not descending into function bodies).
-fn collect_writes(n: &Node, out: &mut Vec<(VarRef, Span)>) {
-    match &n.kind {
-        NodeKind::Store { target, value, .. } => {
-            out.push((*target, n.span));
-            collect_writes(value, out);
-        }
-        NodeKind::StoreSlice {
-            target,
-            indices,
-            value,
-            ..
-        } => {
-            out.push((*target, n.span));
-            indices.iter().for_each(|i| collect_writes(i, out));
-            collect_writes(value, out);
-        }
-        NodeKind::Const(_) | NodeKind::Var(_) | NodeKind::Lambda { .. } => {}
-        NodeKind::Prim { args, .. } => args.iter().for_each(|a| collect_writes(a, out)),
-        NodeKind::Binary { lhs, rhs, .. } => {
-            collect_writes(lhs, out);
-            collect_writes(rhs, out);
-        }
-        NodeKind::Call {
-            callee,
-            args,
-            keywords,
-            ..
-        } => {
-            collect_writes(callee, out);
-            args.iter().for_each(|a| collect_writes(a, out));
-            keywords.iter().for_each(|(_, a)| collect_writes(a, out));
-        }
-        NodeKind::If {
-            cond,
-            then,
-            otherwise,
-        } => {
-            collect_writes(cond, out);
-            collect_writes(then, out);
-            if let Some(o) = otherwise {
-                collect_writes(o, out);
+/// Statements of one parallel_block run concurrently, so a variable one of them writes must
+/// not be read or written by another: the result would depend on scheduling (spec 2.6; the
+/// spec names store/store conflicts, and a read racing a store is the same race). This is
+/// also what lets the runtime read frame slots without locks (see `runtime::frame`).
+fn check_parallel_conflicts(stmts: &[Node]) -> Result<()> {
+    let accesses: Vec<Vec<Access>> = stmts
+        .iter()
+        .map(|s| {
+            let mut out = Vec::new();
+            collect_accesses(s, &mut out);
+            out
+        })
+        .collect();
+    for (i, mine) in accesses.iter().enumerate() {
+        for w in mine.iter().filter(|a| a.write) {
+            for (j, theirs) in accesses.iter().enumerate() {
+                if i == j {
+                    continue;
+                }
+                let Some(other) = theirs.iter().find(|a| a.var == w.var) else {
+                    continue;
+                };
+                // report each pair once, at the later statement
+                let (first, second) = if j < i { (other, w) } else { (w, other) };
+                let e = if other.write {
+                    Error::value("two statements of one parallel_block store to the same variable")
+                        .with_label(second.span, "second store")
+                        .with_label(first.span, "first store")
+                        .with_help(
+                            "the result would depend on scheduling; use block, or store to different variables",
+                        )
+                } else {
+                    Error::value(
+                        "one statement of a parallel_block stores to a variable that another statement reads",
+                    )
+                    .with_label(w.span, "stored here")
+                    .with_label(other.span, "read here, concurrently")
+                    .with_help(
+                        "the value read would depend on scheduling; read it into a new variable before the parallel_block",
+                    )
+                };
+                return Err(e);
             }
-        }
-        NodeKind::While { cond, body } => {
-            collect_writes(cond, out);
-            collect_writes(body, out);
-        }
-        NodeKind::For {
-            init,
-            cond,
-            step,
-            body,
-        } => {
-            for p in [init, cond, step, body] {
-                collect_writes(p, out);
-            }
-        }
-        NodeKind::Block(s) | NodeKind::ParallelBlock(s) => {
-            s.iter().for_each(|a| collect_writes(a, out))
-        }
-        NodeKind::Define { value, .. } => collect_writes(value, out),
-        NodeKind::Timer { expr, done } => {
-            collect_writes(expr, out);
-            collect_writes(done, out);
         }
     }
+    Ok(())
+}
+
+struct Access {
+    var: VarRef,
+    span: Span,
+    write: bool,
+}
+
+/// Variables a statement reads and writes (not descending into function bodies; creating a
+/// closure reads the variables it captures).
+fn collect_accesses(n: &Node, out: &mut Vec<Access>) {
+    let mut push = |var, write| {
+        out.push(Access {
+            var,
+            span: n.span,
+            write,
+        })
+    };
+    match &n.kind {
+        NodeKind::Var(v) => push(*v, false),
+        NodeKind::Store { target, .. }
+        | NodeKind::StoreSlice { target, .. }
+        | NodeKind::Define { target, .. } => push(*target, true),
+        NodeKind::Lambda { captures, .. } => {
+            for c in captures.iter() {
+                push(
+                    match *c {
+                        CaptureFrom::Local(i) => VarRef::Local(i),
+                        CaptureFrom::Upvalue(i) => VarRef::Upvalue(i),
+                    },
+                    false,
+                )
+            }
+        }
+        _ => {}
+    }
+    n.kind.for_each_child(|c| collect_accesses(c, out));
 }
 
 /// `__arg(name, value)` → `Some((name, value))`.

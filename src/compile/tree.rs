@@ -53,6 +53,58 @@ pub enum CaptureFrom {
 pub struct Node {
     pub kind: NodeKind,
     pub span: Span,
+    /// What evaluating this subtree may do besides computing a value (effect analysis,
+    /// computed bottom-up when the node is built).
+    pub effects: NodeEffects,
+    /// The scheduler's measurements of this node (inline-versus-task decision, spec 7.3).
+    pub sched: crate::runtime::sched::NodeSched,
+}
+
+/// Effects of evaluating a subtree (not counting the bodies of lambdas it creates, which
+/// run only when called).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeEffects(u8);
+
+impl NodeEffects {
+    pub const PURE: NodeEffects = NodeEffects(0);
+    /// Stores or defines a variable.
+    pub const WRITES: NodeEffects = NodeEffects(1);
+    /// Calls a function value, whose effects are unknown here.
+    pub const CALLS: NodeEffects = NodeEffects(2);
+    /// Reads or writes files or the terminal.
+    pub const IO: NodeEffects = NodeEffects(4);
+    /// Draws random numbers.
+    pub const RANDOM: NodeEffects = NodeEffects(8);
+
+    pub fn union(self, other: NodeEffects) -> NodeEffects {
+        NodeEffects(self.0 | other.0)
+    }
+    pub fn contains(self, other: NodeEffects) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub fn intersects(self, other: NodeEffects) -> bool {
+        self.0 & other.0 != 0
+    }
+    /// No effect at all: the subtree may run at any time, on any thread.
+    pub fn is_pure(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The effects a primitive's table entry declares.
+    pub fn of_primitive(e: crate::primitives::Effects) -> NodeEffects {
+        let mut out = NodeEffects::PURE;
+        for (flag, bit) in [
+            (e.writes, NodeEffects::WRITES),
+            (e.calls, NodeEffects::CALLS),
+            (e.io, NodeEffects::IO),
+            (e.random, NodeEffects::RANDOM),
+        ] {
+            if flag {
+                out = out.union(bit);
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug)]
@@ -134,6 +186,67 @@ pub enum NodeKind {
     },
 }
 
+impl NodeKind {
+    /// Calls `f` on every child node evaluated as part of this node, in evaluation order
+    /// (parameter defaults and lambda bodies belong to their functions, not to this tree).
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Node)) {
+        match self {
+            NodeKind::Const(_) | NodeKind::Var(_) | NodeKind::Lambda { .. } => {}
+            NodeKind::Binary { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs);
+            }
+            NodeKind::Prim { args, .. } => args.iter().for_each(f),
+            NodeKind::Call {
+                callee,
+                args,
+                keywords,
+                ..
+            } => {
+                f(callee);
+                args.iter().for_each(&mut f);
+                keywords.iter().for_each(|(_, v)| f(v));
+            }
+            NodeKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                f(cond);
+                f(then);
+                if let Some(o) = otherwise {
+                    f(o);
+                }
+            }
+            NodeKind::While { cond, body } => {
+                f(cond);
+                f(body);
+            }
+            NodeKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => {
+                f(init);
+                f(cond);
+                f(body);
+                f(step);
+            }
+            NodeKind::Block(s) | NodeKind::ParallelBlock(s) => s.iter().for_each(f),
+            NodeKind::Define { value, .. } | NodeKind::Store { value, .. } => f(value),
+            NodeKind::StoreSlice { indices, value, .. } => {
+                indices.iter().for_each(&mut f);
+                f(value);
+            }
+            NodeKind::Timer { expr, done } => {
+                f(expr);
+                f(done);
+            }
+        }
+    }
+}
+
 /// Operators with a direct kernel path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FastOp {
@@ -205,7 +318,40 @@ pub struct Program {
 
 impl Node {
     pub fn new(kind: NodeKind, span: Span) -> Node {
-        Node { kind, span }
+        let mut effects = match &kind {
+            NodeKind::Prim { prim, .. } | NodeKind::Binary { prim, .. } => {
+                NodeEffects::of_primitive(prim.effects)
+            }
+            NodeKind::Call { .. } | NodeKind::Timer { .. } => NodeEffects::CALLS,
+            NodeKind::Define { .. } | NodeKind::Store { .. } | NodeKind::StoreSlice { .. } => {
+                NodeEffects::WRITES
+            }
+            _ => NodeEffects::PURE,
+        };
+        let mut children: smallvec::SmallVec<[&Node; 4]> = smallvec::SmallVec::new();
+        kind.for_each_child(|c| {
+            effects = effects.union(c.effects);
+            children.push(c);
+        });
+        // only operands of an operator or a primitive are scheduled; special forms order
+        // their children themselves
+        let fork = matches!(kind, NodeKind::Binary { .. } | NodeKind::Prim { .. })
+            && crate::runtime::sched::may_fork(&children);
+        drop(children);
+        Node {
+            kind,
+            span,
+            effects,
+            sched: crate::runtime::sched::NodeSched::new(fork),
+        }
+    }
+
+    /// True for leaves whose evaluation costs nothing worth scheduling.
+    pub fn is_trivial(&self) -> bool {
+        matches!(
+            self.kind,
+            NodeKind::Const(_) | NodeKind::Var(_) | NodeKind::Lambda { .. }
+        )
     }
 
     pub fn constant(v: Value, span: Span) -> Node {

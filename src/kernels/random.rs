@@ -53,6 +53,13 @@ impl Generator {
         Generator::from_seed(splitmix64(&mut x) >> 1)
     }
 
+    /// A new, independent generator seeded from this one's next output: how concurrently
+    /// running parts of a program (parallel_block statements, parallel_map calls) get their
+    /// own streams, split off in program order so draws never depend on the thread count.
+    pub fn split(&mut self) -> Generator {
+        Generator::from_seed(self.next_u64())
+    }
+
     /// The seed in use.
     pub fn seed(&self) -> u64 {
         self.seed

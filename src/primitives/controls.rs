@@ -286,7 +286,6 @@ fn fmap(cx: &dyn Context, args: Args) -> Result<Value> {
 }
 
 fn parallel_map(cx: &dyn Context, args: Args) -> Result<Value> {
-    // Sequential for now: same results as a concurrent run, whose order is fixed anyway.
     map_impl("parallel_map", cx, &args)
 }
 
@@ -333,12 +332,21 @@ fn map_impl(prim: &str, cx: &dyn Context, args: &Args) -> Result<Value> {
         }
     }
     let n = first.len();
-    let mut results = Vec::with_capacity(n.min(1 << 20));
-    for i in 0..n {
+    let results = if prim == "parallel_map" {
         cx.check_interrupt()?;
-        let call_args: Args = its.iter().map(|it| it.get(i)).collect();
-        results.push(cx.call(f, call_args)?);
-    }
+        let calls = (0..n)
+            .map(|i| its.iter().map(|it| it.get(i)).collect())
+            .collect();
+        cx.call_each(f, calls)?
+    } else {
+        let mut results = Vec::with_capacity(n.min(1 << 20));
+        for i in 0..n {
+            cx.check_interrupt()?;
+            let call_args: Args = its.iter().map(|it| it.get(i)).collect();
+            results.push(cx.call(f, call_args)?);
+        }
+        results
+    };
     if !arrays {
         return Ok(Value::list(results));
     }

@@ -50,6 +50,13 @@ pub trait Context: Sync {
     fn check_interrupt(&self) -> Result<()>;
     /// The session's random generator (draws are effects and run in program order).
     fn random(&self) -> &parking_lot::Mutex<crate::kernels::random::Generator>;
+    /// Calls `f` once per argument list and returns the results in input order; the
+    /// evaluator runs the calls concurrently, each with its own random stream split off in
+    /// input order (`parallel_map`). The first failing call's error (in input order) is
+    /// returned.
+    fn call_each(&self, f: &Value, calls: Vec<Args>) -> Result<Vec<Value>> {
+        calls.into_iter().map(|a| self.call(f, a)).collect()
+    }
 }
 
 pub type PrimFn = fn(&dyn Context, Args) -> Result<Value>;

@@ -26,25 +26,72 @@ pub enum Capture {
     Value(Value),
 }
 
-/// The variables of one invocation. Each slot has its own lock so that effect-free subtrees
-/// may later read a frame from several threads.
+/// One slot behind an `UnsafeCell`: plain locals are read and written without locks.
+pub struct SlotCell(std::cell::UnsafeCell<Slot>);
+
+/// The variables of one invocation.
+///
+/// Slots have no locks: reading a local is a plain load, which is what makes a variable
+/// access and a call cheap. Soundness rests on who may touch a frame concurrently:
+/// - only the evaluation of this invocation's own code reaches its slots (closures reach
+///   captured variables through shared, locked cells, never through the frame);
+/// - the scheduler evaluates children of a node concurrently only when none of them writes
+///   a variable or calls a function ([`crate::compile::tree::NodeEffects`]), so concurrent
+///   tasks only read;
+/// - the statements of a `parallel_block` run concurrently, and the compiler rejects one
+///   that writes a variable another one reads or writes (`check_parallel_conflicts`), so
+///   concurrent writers touch distinct slots that nobody else reads meanwhile.
+///
+/// Every access goes through [`Frame::get`] and [`Frame::set`], which never hand out a
+/// reference that outlives the access.
 pub struct Frame<'a> {
     /// Small frames (most functions) live on the native stack.
-    pub slots: smallvec::SmallVec<[RwLock<Slot>; 4]>,
+    slots: smallvec::SmallVec<[SlotCell; 4]>,
     pub upvalues: &'a [Capture],
     pub code: &'a FuncCode,
 }
 
+// SAFETY: see the type's documentation: concurrent access is limited to reads, or to
+// writes of distinct slots, by the compiler's and the scheduler's rules.
+unsafe impl Sync for Frame<'_> {}
+
 impl<'a> Frame<'a> {
     pub fn new(code: &'a FuncCode, upvalues: &'a [Capture]) -> Frame<'a> {
         let slots = (0..code.n_slots)
-            .map(|_| RwLock::new(Slot::Val(Value::Nil)))
+            .map(|_| SlotCell(std::cell::UnsafeCell::new(Slot::Val(Value::Nil))))
             .collect();
         Frame {
             slots,
             upvalues,
             code,
         }
+    }
+
+    /// Runs `f` on slot `i` (`None` if out of range).
+    #[inline]
+    pub fn with<T>(&self, i: u32, f: impl FnOnce(&Slot) -> T) -> Option<T> {
+        let cell = self.slots.get(i as usize)?;
+        // SAFETY: no write to this slot runs concurrently (type documentation), and the
+        // reference does not escape `f`; `f` only reads (it cannot reach the frame mutably).
+        Some(f(unsafe { &*cell.0.get() }))
+    }
+
+    /// Replaces slot `i`, returning the old content (dropped by the caller, outside of any
+    /// access to the frame).
+    #[inline]
+    pub fn set(&self, i: u32, slot: Slot) -> Option<Slot> {
+        let cell = self.slots.get(i as usize)?;
+        // SAFETY: the writer of a slot is the only one touching it (type documentation).
+        Some(unsafe { std::ptr::replace(cell.0.get(), slot) })
+    }
+
+    /// Moves the value out of a plain slot, leaving nil; `None` for a cell or out of range.
+    /// Used for `store(x, f(x))` where `x` is not read again before the store.
+    #[inline]
+    pub fn with_mut<T>(&self, i: u32, f: impl FnOnce(&mut Slot) -> T) -> Option<T> {
+        let cell = self.slots.get(i as usize)?;
+        // SAFETY: as for `set`; `f` gets the slot for the duration of the call only.
+        Some(f(unsafe { &mut *cell.0.get() }))
     }
 
     pub fn is_cell(&self, slot: u32) -> bool {

@@ -1,13 +1,15 @@
 //! The evaluator: walks the execution tree. Each node evaluates its children, then calls its
 //! primitive with the values.
 //!
-//! Evaluation is sequential and left to right for now. The seam for the scheduler is
-//! [`Interp::eval_args`]: it is the one place where a node's children are evaluated, so the
-//! inline-versus-task decision per node goes there (spec 7.3).
+//! Children run left to right on the current thread unless the compiler marked a node's
+//! children as effect-free and worth scheduling (`NodeSched::fork`); then [`sched`] decides
+//! per child between inline evaluation and a rayon task (spec 7.3). An `Interp` is the state
+//! of one task: concurrently running parts of a program each get a [`Interp::fork`].
 
 pub mod convert;
 pub mod frame;
 pub mod host;
+pub mod sched;
 pub mod session;
 
 use crate::compile::tree::{CaptureFrom, FastOp, FuncCode, Node, NodeKind, VarRef};
@@ -19,6 +21,7 @@ use crate::primitives::{self, Args, Context, Eval, NativeFn, PrimitiveFn};
 use crate::value::{DType, Value};
 use frame::{new_cell, Capture, Cell, Closure, Frame, Slot};
 use host::Host;
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -42,16 +45,21 @@ impl Default for Limits {
     }
 }
 
-/// The state of one run of a program.
+/// The state of one task of a run: shared references to the run's globals, host and limits,
+/// and the task's own call depth and generator.
 pub struct Interp<'r> {
     pub globals: &'r [Cell],
     pub host: &'r dyn Host,
     pub limits: &'r Limits,
     pub interrupt: &'r AtomicBool,
-    pub rng: &'r parking_lot::Mutex<Generator>,
+    pub rng: &'r Mutex<Generator>,
+    /// Depth of user-function calls of this task, including its parent's at the fork, so
+    /// that the depth limit does not depend on scheduling. Only this task's thread touches
+    /// it: relaxed loads and stores, no read-modify-write.
     depth: AtomicU32,
-    /// Steps taken (loop iterations and calls), checked against `limits.max_steps`.
-    steps: AtomicU64,
+    /// Steps taken by the whole run (loop iterations and calls), checked against
+    /// `limits.max_steps` (counted only when a budget is set).
+    steps: Arc<AtomicU64>,
     /// Span of the primitive call being evaluated (packed start << 32 | end), so that a
     /// function called back through [`Context::call`] (by `fmap`, `apply`, ...) can name its
     /// call site in the error's call chain.
@@ -64,7 +72,7 @@ impl<'r> Interp<'r> {
         host: &'r dyn Host,
         limits: &'r Limits,
         interrupt: &'r AtomicBool,
-        rng: &'r parking_lot::Mutex<Generator>,
+        rng: &'r Mutex<Generator>,
     ) -> Interp<'r> {
         Interp {
             globals,
@@ -73,8 +81,23 @@ impl<'r> Interp<'r> {
             interrupt,
             rng,
             depth: AtomicU32::new(0),
-            steps: AtomicU64::new(0),
+            steps: Arc::new(AtomicU64::new(0)),
             current_call: AtomicU64::new(0),
+        }
+    }
+
+    /// The state of a task started from this one: same run, same depth so far, and its own
+    /// generator when given (otherwise this task's, for children that draw none).
+    pub fn fork<'s>(&'s self, rng: Option<&'s Mutex<Generator>>) -> Interp<'s> {
+        Interp {
+            globals: self.globals,
+            host: self.host,
+            limits: self.limits,
+            interrupt: self.interrupt,
+            rng: rng.unwrap_or(self.rng),
+            depth: AtomicU32::new(self.depth.load(Ordering::Relaxed)),
+            steps: self.steps.clone(),
+            current_call: AtomicU64::new(self.current_call.load(Ordering::Relaxed)),
         }
     }
 
@@ -89,9 +112,7 @@ impl<'r> Interp<'r> {
             return Err(Error::new(ErrorKind::Interrupted, "interrupted"));
         }
         if let Some(max) = self.limits.max_steps {
-            // one thread evaluates an `Interp` at a time (see the depth counter)
-            let steps = self.steps.load(Ordering::Relaxed);
-            self.steps.store(steps + 1, Ordering::Relaxed);
+            let steps = self.steps.fetch_add(1, Ordering::Relaxed);
             if steps >= max {
                 return Err(Error::limit(format!("step budget of {max} steps exceeded"))
                     .with_help(
@@ -112,10 +133,12 @@ impl<'r> Interp<'r> {
 
     fn read(&self, var: VarRef, frame: &Frame) -> Result<Value> {
         Ok(match var {
-            VarRef::Local(i) => match &*slot(frame, i)?.read() {
-                Slot::Val(v) => v.clone(),
-                Slot::Cell(c) => c.read().clone(),
-            },
+            VarRef::Local(i) => frame
+                .with(i, |s| match s {
+                    Slot::Val(v) => v.clone(),
+                    Slot::Cell(c) => c.read().clone(),
+                })
+                .ok_or_else(|| slot_error(i))?,
             VarRef::Upvalue(i) => match upvalue(frame, i)? {
                 Capture::Cell(c) => c.read().clone(),
                 Capture::Value(v) => v.clone(),
@@ -133,10 +156,12 @@ impl<'r> Interp<'r> {
         f: impl FnOnce(&mut Value) -> Result<T>,
     ) -> Result<T> {
         match var {
-            VarRef::Local(i) => match &mut *slot(frame, i)?.write() {
-                Slot::Val(v) => f(v),
-                Slot::Cell(c) => f(&mut c.write()),
-            },
+            VarRef::Local(i) => frame
+                .with_mut(i, |s| match s {
+                    Slot::Val(v) => f(v),
+                    Slot::Cell(c) => f(&mut c.write()),
+                })
+                .ok_or_else(|| slot_error(i))?,
             VarRef::Upvalue(i) => match upvalue(frame, i)? {
                 Capture::Cell(c) => f(&mut c.write()),
                 Capture::Value(_) => Err(Error::type_error(format!(
@@ -185,8 +210,15 @@ impl<'r> Interp<'r> {
         rhs: &Node,
         frame: &Frame,
     ) -> Result<Value> {
-        let a = self.eval(lhs, frame)?;
-        let b = self.eval(rhs, frame)?;
+        let (a, b) = if node.sched.fork {
+            let mut v = self.eval_children(&[lhs, rhs], frame)?.into_iter();
+            match (v.next(), v.next()) {
+                (Some(a), Some(b)) => (a, b),
+                _ => return Err(Error::internal("operator lost an operand")),
+            }
+        } else {
+            (self.eval(lhs, frame)?, self.eval(rhs, frame)?)
+        };
         let result = if a.is_numeric() && b.is_numeric() {
             match op {
                 FastOp::Arith(op) => elementwise::binary_at(op, a, b, 0, 1),
@@ -227,7 +259,12 @@ impl<'r> Interp<'r> {
                         prim.name
                     )));
                 };
-                let mut values = self.eval_args(args, frame)?;
+                let mut values = if node.sched.fork {
+                    let children: smallvec::SmallVec<[&Node; 4]> = args.iter().collect();
+                    self.eval_children(&children, frame)?
+                } else {
+                    self.eval_args(args, frame)?
+                };
                 if let Some(dt) = dtype {
                     for v in values.iter_mut() {
                         if let Some(a) = v.to_array() {
@@ -282,9 +319,8 @@ impl<'r> Interp<'r> {
                 }
                 Ok(last)
             }
-            // Sequential for now; the compiler has already rejected conflicting stores, so
-            // running the statements concurrently later changes no result.
-            NodeKind::Block(stmts) | NodeKind::ParallelBlock(stmts) => {
+            NodeKind::ParallelBlock(stmts) => self.eval_parallel_block(stmts, frame),
+            NodeKind::Block(stmts) => {
                 let mut last = Value::Nil;
                 for s in stmts.iter() {
                     last = self.eval(s, frame)?;
@@ -356,8 +392,7 @@ impl<'r> Interp<'r> {
         }
     }
 
-    /// Evaluates the children of a node in order. The scheduler's seam: this is where a
-    /// node will decide to evaluate effect-free children as tasks.
+    /// Evaluates nodes in order on this thread.
     fn eval_args(&self, args: &[Node], frame: &Frame) -> Result<Args> {
         let mut values = Args::with_capacity(args.len());
         for a in args {
@@ -384,20 +419,20 @@ impl<'r> Interp<'r> {
                 // the cell exists before the closure is built, so it can call itself.
                 let cell = new_cell(Value::Nil);
                 if is_function {
-                    *slot(frame, i)?.write() = Slot::Cell(cell.clone());
+                    set_slot(frame, i, Slot::Cell(cell.clone()))?;
                     let v = self.eval(value, frame)?;
                     *cell.write() = v.clone();
                     Ok(v)
                 } else {
                     let v = self.eval(value, frame)?;
                     *cell.write() = v.clone();
-                    *slot(frame, i)?.write() = Slot::Cell(cell);
+                    set_slot(frame, i, Slot::Cell(cell))?;
                     Ok(v)
                 }
             }
             VarRef::Local(i) => {
                 let v = self.eval(value, frame)?;
-                *slot(frame, i)?.write() = Slot::Val(v.clone());
+                set_slot(frame, i, Slot::Val(v.clone()))?;
                 Ok(v)
             }
             VarRef::Global(i) => {
@@ -471,8 +506,8 @@ impl<'r> Interp<'r> {
             ))
             .with_label(node.span, "called here"));
         }
-        // One thread evaluates an `Interp` at a time, so a load and a store (no atomic
-        // read-modify-write) suffice; parallel evaluation will keep a depth per task.
+        // An `Interp` belongs to one task on one thread, so a load and a store (no atomic
+        // read-modify-write) suffice.
         let depth = self.depth.load(Ordering::Relaxed) + 1;
         self.depth.store(depth, Ordering::Relaxed);
         let _guard = DepthGuard(&self.depth);
@@ -488,7 +523,7 @@ impl<'r> Interp<'r> {
         let frame = Frame::new(code, &c.upvalues);
         let n_given = args.len();
         for (i, v) in args.into_iter().enumerate() {
-            *slot(&frame, i as u32)?.write() = Slot::Val(v);
+            set_slot(&frame, i as u32, Slot::Val(v))?;
         }
         if keywords.is_empty() && n_given == n_params {
             return self.eval(&code.body, &frame);
@@ -509,7 +544,7 @@ impl<'r> Interp<'r> {
                 );
             }
             given[i] = true;
-            *slot(&frame, i as u32)?.write() = Slot::Val(v.clone());
+            set_slot(&frame, i as u32, Slot::Val(v.clone()))?;
         }
         for (i, p) in code.params.iter().enumerate() {
             if given[i] {
@@ -518,7 +553,7 @@ impl<'r> Interp<'r> {
             match &p.default {
                 Some(d) => {
                     let v = self.eval(d, &frame)?;
-                    *slot(&frame, i as u32)?.write() = Slot::Val(v);
+                    set_slot(&frame, i as u32, Slot::Val(v))?;
                 }
                 None => {
                     return Err(Error::arity(format!(
@@ -544,11 +579,20 @@ impl Drop for DepthGuard<'_> {
     }
 }
 
-fn slot<'f>(frame: &'f Frame, i: u32) -> Result<&'f parking_lot::RwLock<Slot>> {
-    frame
-        .slots
-        .get(i as usize)
-        .ok_or_else(|| Error::internal(format!("frame slot {i} out of range")))
+#[cold]
+fn slot_error(i: u32) -> Error {
+    Error::internal(format!("frame slot {i} out of range"))
+}
+
+/// Writes a slot; the old content is dropped after the write.
+fn set_slot(frame: &Frame, i: u32, slot: Slot) -> Result<()> {
+    match frame.set(i, slot) {
+        Some(old) => {
+            drop(old);
+            Ok(())
+        }
+        None => Err(slot_error(i)),
+    }
 }
 
 fn upvalue<'f>(frame: &'f Frame, i: u32) -> Result<&'f Capture> {
@@ -560,10 +604,12 @@ fn upvalue<'f>(frame: &'f Frame, i: u32) -> Result<&'f Capture> {
 
 fn capture(frame: &Frame, from: CaptureFrom) -> Result<Capture> {
     Ok(match from {
-        CaptureFrom::Local(i) => match &*slot(frame, i)?.read() {
-            Slot::Val(v) => Capture::Value(v.clone()),
-            Slot::Cell(c) => Capture::Cell(c.clone()),
-        },
+        CaptureFrom::Local(i) => frame
+            .with(i, |s| match s {
+                Slot::Val(v) => Capture::Value(v.clone()),
+                Slot::Cell(c) => Capture::Cell(c.clone()),
+            })
+            .ok_or_else(|| slot_error(i))?,
         CaptureFrom::Upvalue(i) => upvalue(frame, i)?.clone(),
     })
 }
@@ -625,8 +671,12 @@ impl Context for Interp<'_> {
         self.interrupted()
     }
 
-    fn random(&self) -> &parking_lot::Mutex<Generator> {
+    fn random(&self) -> &Mutex<Generator> {
         self.rng
+    }
+
+    fn call_each(&self, f: &Value, calls: Vec<Args>) -> Result<Vec<Value>> {
+        Interp::call_each(self, f, calls)
     }
 }
 

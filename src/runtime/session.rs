@@ -62,6 +62,7 @@ impl Prelude {
                     sources: SourceMap::new(),
                     limits: Arc::new(Limits::default()),
                     prelude: Arc::new(Prelude::empty()),
+                    threads: 0,
                 };
                 let mut session = bare.session();
                 for (name, text) in crate::stdlib::SOURCES {
@@ -101,6 +102,8 @@ pub struct Engine {
     sources: SourceMap,
     limits: Arc<Limits>,
     prelude: Arc<Prelude>,
+    /// Worker threads for concurrent evaluation (0: `PHYSL_THREADS`, else all cores).
+    threads: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -153,7 +156,29 @@ impl Engine {
             sources,
             limits: Arc::new(Limits::default()),
             prelude: Prelude::stdlib(),
+            threads: 0,
         }
+    }
+
+    /// Sets the number of worker threads that evaluate concurrent parts of programs and
+    /// parallel kernels (builder style; spec 6.2 `--threads`). 0 means `PHYSL_THREADS` if
+    /// set, else all cores. With 1 everything runs left to right on one thread; results are
+    /// the same for every count.
+    ///
+    /// ```
+    /// let engine = physl::Engine::new().threads(2);
+    /// assert_eq!(engine.thread_count(), 2);
+    /// let mut s = engine.session();
+    /// assert_eq!(s.eval("t", "parallel_map(lambda(x, x * x), list(1, 2, 3))").unwrap().to_string(), "list(1, 4, 9)");
+    /// ```
+    pub fn threads(mut self, n: usize) -> Engine {
+        self.threads = n;
+        self
+    }
+
+    /// The number of worker threads runs of this engine use.
+    pub fn thread_count(&self) -> usize {
+        resolve_threads(self.threads)
     }
 
     /// An engine with the given limits and the stdlib.
@@ -410,7 +435,7 @@ impl Session {
         let host = self.host.clone();
         let interrupt = self.interrupt.clone();
         let rng = self.rng.clone();
-        on_big_stack(move || {
+        in_pool(self.engine.threads, move || {
             let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
             interp.run_main(&program.main)
         })
@@ -445,7 +470,7 @@ impl Session {
         let interrupt = self.interrupt.clone();
         let globals = &self.globals;
         let rng = self.rng.clone();
-        on_big_stack(move || {
+        in_pool(self.engine.threads, move || {
             let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
             crate::primitives::Context::call(&interp, f, Args::from_vec(args))
         })
@@ -468,6 +493,50 @@ impl Session {
     /// Names of the session's globals (for REPL completion).
     pub fn global_names(&self) -> Vec<String> {
         self.scope.names().iter().map(|n| n.to_string()).collect()
+    }
+}
+
+/// The thread count for a requested count (0 = `PHYSL_THREADS`, else all cores).
+pub fn resolve_threads(requested: usize) -> usize {
+    if requested > 0 {
+        return requested;
+    }
+    std::env::var("PHYSL_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+}
+
+/// The shared worker pool with `threads` threads (built once per count and process). Its
+/// threads have the evaluator's large stack: evaluation itself runs on them.
+fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock();
+    if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Some(p.clone());
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(EVAL_STACK)
+        .thread_name(|i| format!("physl-worker-{i}"))
+        .build()
+        .ok()?;
+    let p = Arc::new(p);
+    pools.push((threads, p.clone()));
+    Some(p)
+}
+
+/// Runs `f` on the worker pool of `threads` threads (0 = default count); if no pool can be
+/// built, on one big-stack thread (everything then runs sequentially).
+pub fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    match pool(resolve_threads(threads)) {
+        Some(p) => p.install(f),
+        None => on_big_stack(f),
     }
 }
 
