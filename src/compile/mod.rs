@@ -368,6 +368,7 @@ impl Compiler<'_> {
                 return Ok(Node::new(NodeKind::Block(stmts?.into_boxed_slice()), span));
             }
             "parallel_block" => return self.parallel_block(call, span),
+            "async" => return self.async_call(call, span),
             "if" => {
                 check_count("if", &call.args, 2, 3, span)?;
                 self.current().push_scope();
@@ -875,6 +876,43 @@ impl Compiler<'_> {
             .with_help("define a variable first: define(name, value)")),
             None => Err(self.unknown_name(ident, "variable")),
         }
+    }
+
+    /// `async(expr)` becomes the primitive applied to `lambda(expr)`: the expression runs
+    /// later, on another thread, so it is compiled as a function of no arguments. It may not
+    /// store to variables outside it: that store would race with the code after `async`.
+    fn async_call(&mut self, call: &Call, span: Span) -> Result<Node> {
+        check_count("async", &call.args, 1, 1, span)?;
+        if keyword_of(&call.args[0])?.is_some() {
+            return Err(Error::arity("async takes no keyword arguments").with_label(span, "here"));
+        }
+        let lambda = self.lambda("async", &[], &call.args[0], span)?;
+        if let NodeKind::Lambda { code, .. } = &lambda.kind {
+            let mut accesses = Vec::new();
+            collect_accesses(&code.body, &mut accesses);
+            if let Some(w) = accesses
+                .iter()
+                .find(|a| a.write && !matches!(a.var, VarRef::Local(_)))
+            {
+                return Err(Error::value(
+                    "async(...) cannot store to a variable defined outside it",
+                )
+                .with_label(w.span, "stored here")
+                .with_label(span, "in this async")
+                .with_help(
+                    "the store would race with the code that runs after async; return the value instead and use it where the future is consumed",
+                ));
+            }
+        }
+        let prim = self.primitive("async", span)?;
+        Ok(Node::new(
+            NodeKind::Prim {
+                prim,
+                args: Box::new([lambda]),
+                dtype: None,
+            },
+            span,
+        ))
     }
 
     fn parallel_block(&mut self, call: &Call, span: Span) -> Result<Node> {

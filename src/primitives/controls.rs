@@ -214,10 +214,12 @@ pub(crate) static PRIMITIVES: &[Primitive] = &[
         "async",
         Tier::T2,
         "async(expr)",
-        Effects::PURE,
-        "Evaluates expr, possibly concurrently, as a future that every consumer awaits \
-         transparently.\nFor now the argument is evaluated before the call, so the value is \
-         the same and nothing runs concurrently.",
+        Effects::CALLS,
+        "Starts evaluating expr concurrently and returns a future; any primitive or operator \
+         that consumes the future waits for it transparently.\nThe variables expr reads are \
+         read when async is called (a snapshot), and expr may not store to variables outside \
+         it (compile error), so the value never depends on scheduling. A run ends only when \
+         all its futures have finished; an error in a future nobody awaited is reported then.",
         &[("async(6 * 7) + 1", "43")],
         async_prim,
     ),
@@ -425,8 +427,12 @@ fn apply(cx: &dyn Context, args: Args) -> Result<Value> {
     cx.call(f, items.iter().cloned().collect())
 }
 
-fn async_prim(_cx: &dyn Context, args: Args) -> Result<Value> {
-    Ok(arg(&args, 0).clone())
+/// The compiler turns `async(expr)` into `async(lambda(expr))`, so the expression arrives
+/// unevaluated, as a function of no arguments.
+fn async_prim(cx: &dyn Context, args: Args) -> Result<Value> {
+    let f = arg(&args, 0);
+    expect_function("async", f)?;
+    cx.spawn(f)
 }
 
 fn range_bound(v: &Value, pos: usize) -> Result<i64> {
@@ -820,10 +826,18 @@ mod tests {
     }
 
     #[test]
-    fn async_is_its_value() {
+    fn async_calls_its_function() {
+        // without a scheduler (TestContext) the call happens at once
+        let answer = NativeFn::value("answer", |_, _| Ok(Value::Int(42)));
         assert_eq!(
-            run(async_prim, smallvec![Value::Int(42)]).unwrap().as_i64(),
+            run(async_prim, smallvec![answer]).unwrap().as_i64(),
             Some(42)
+        );
+        assert_eq!(
+            run(async_prim, smallvec![Value::Int(42)])
+                .unwrap_err()
+                .code(),
+            "physl::type"
         );
     }
 

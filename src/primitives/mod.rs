@@ -57,6 +57,11 @@ pub trait Context: Sync {
     fn call_each(&self, f: &Value, calls: Vec<Args>) -> Result<Vec<Value>> {
         calls.into_iter().map(|a| self.call(f, a)).collect()
     }
+    /// Starts calling the function `f` without arguments concurrently and returns a future
+    /// of its value (`async`). Contexts without a scheduler call it right away.
+    fn spawn(&self, f: &Value) -> Result<Value> {
+        self.call(f, Args::new())
+    }
 }
 
 pub type PrimFn = fn(&dyn Context, Args) -> Result<Value>;

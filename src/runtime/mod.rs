@@ -18,6 +18,7 @@ use crate::kernels;
 use crate::kernels::elementwise;
 use crate::kernels::random::Generator;
 use crate::primitives::{self, Args, Context, Eval, NativeFn, PrimitiveFn};
+use crate::value::future::Future;
 use crate::value::{DType, Value};
 use frame::{new_cell, Capture, Cell, Closure, Frame, Slot};
 use host::Host;
@@ -45,6 +46,58 @@ impl Default for Limits {
     }
 }
 
+/// Owned handles to a run, for `async` tasks, which may outlive the call that started them
+/// (a run ends only when all its futures have finished).
+pub struct RunShared {
+    pub globals: Arc<[Cell]>,
+    pub host: Arc<dyn Host>,
+    pub limits: Arc<Limits>,
+    pub interrupt: Arc<AtomicBool>,
+    steps: Arc<AtomicU64>,
+    /// Every future started in the run, in program order.
+    futures: Arc<Mutex<Vec<Arc<Future>>>>,
+    /// The globals are an `async` task's private snapshot: reads see the state at the
+    /// `async` call whatever the scheduling, and a store to one is an error (it would be
+    /// lost).
+    snapshot: bool,
+}
+
+impl RunShared {
+    pub fn new(
+        globals: Arc<[Cell]>,
+        host: Arc<dyn Host>,
+        limits: Arc<Limits>,
+        interrupt: Arc<AtomicBool>,
+    ) -> Arc<RunShared> {
+        Arc::new(RunShared {
+            globals,
+            host,
+            limits,
+            interrupt,
+            steps: Arc::new(AtomicU64::new(0)),
+            futures: Arc::new(Mutex::new(Vec::new())),
+            snapshot: false,
+        })
+    }
+
+    /// The run as an `async` task started now sees it.
+    fn snapshot(&self) -> Arc<RunShared> {
+        Arc::new(RunShared {
+            globals: self
+                .globals
+                .iter()
+                .map(|c| new_cell(c.read().clone()))
+                .collect(),
+            host: self.host.clone(),
+            limits: self.limits.clone(),
+            interrupt: self.interrupt.clone(),
+            steps: self.steps.clone(),
+            futures: self.futures.clone(),
+            snapshot: true,
+        })
+    }
+}
+
 /// The state of one task of a run: shared references to the run's globals, host and limits,
 /// and the task's own call depth and generator.
 pub struct Interp<'r> {
@@ -60,6 +113,8 @@ pub struct Interp<'r> {
     /// Steps taken by the whole run (loop iterations and calls), checked against
     /// `limits.max_steps` (counted only when a budget is set).
     steps: Arc<AtomicU64>,
+    /// The run, when futures can be started (absent: `async` evaluates at once).
+    run: Option<&'r Arc<RunShared>>,
     /// Span of the primitive call being evaluated (packed start << 32 | end), so that a
     /// function called back through [`Context::call`] (by `fmap`, `apply`, ...) can name its
     /// call site in the error's call chain.
@@ -82,7 +137,58 @@ impl<'r> Interp<'r> {
             rng,
             depth: AtomicU32::new(0),
             steps: Arc::new(AtomicU64::new(0)),
+            run: None,
             current_call: AtomicU64::new(0),
+        }
+    }
+
+    /// The first task of a run.
+    pub fn for_run(run: &'r Arc<RunShared>, rng: &'r Mutex<Generator>) -> Interp<'r> {
+        Interp {
+            globals: &run.globals,
+            host: &*run.host,
+            limits: &run.limits,
+            interrupt: &run.interrupt,
+            rng,
+            depth: AtomicU32::new(0),
+            steps: run.steps.clone(),
+            run: Some(run),
+            current_call: AtomicU64::new(0),
+        }
+    }
+
+    /// Ends a run: awaits its value if it is a future, then every future the run started
+    /// (in program order); the first error of a future nobody awaited is the run's error.
+    pub fn finish(&self, result: Result<Value>) -> Result<Value> {
+        let result = result.and_then(|v| self.ready(v));
+        let Some(run) = self.run else {
+            return result;
+        };
+        let mut first_error = None;
+        loop {
+            // futures may start futures: take them in rounds
+            let started = std::mem::take(&mut *run.futures.lock());
+            if started.is_empty() {
+                break;
+            }
+            for f in started {
+                if let Err(e) = f.wait() {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match (result, first_error) {
+            (Ok(_), Some(e)) => Err(e),
+            (r, _) => r,
+        }
+    }
+
+    /// A value ready for consumption: futures are awaited.
+    #[inline]
+    fn ready(&self, v: Value) -> Result<Value> {
+        match Future::of(&v) {
+            Some(f) => f.wait(),
+            None => Ok(v),
         }
     }
 
@@ -97,6 +203,7 @@ impl<'r> Interp<'r> {
             rng: rng.unwrap_or(self.rng),
             depth: AtomicU32::new(self.depth.load(Ordering::Relaxed)),
             steps: self.steps.clone(),
+            run: self.run,
             current_call: AtomicU64::new(self.current_call.load(Ordering::Relaxed)),
         }
     }
@@ -124,6 +231,22 @@ impl<'r> Interp<'r> {
     }
 
     // ------------------------------------------------------------------ variables
+
+    #[cold]
+    fn global_write_error(name: &str) -> Error {
+        Error::value(format!(
+            "`{name}` is a global variable and cannot be changed inside async(...)"
+        ))
+        .with_help("async tasks see the globals as they were when async was called; return the new value from the async expression instead")
+    }
+
+    #[inline]
+    fn check_global_write(&self, name: &str) -> Result<()> {
+        match self.run {
+            Some(run) if run.snapshot => Err(Self::global_write_error(name)),
+            _ => Ok(()),
+        }
+    }
 
     fn global(&self, i: u32) -> Result<&Cell> {
         self.globals
@@ -168,7 +291,10 @@ impl<'r> Interp<'r> {
                     "`{name}` is a parameter of an enclosing function and cannot be assigned"
                 ))),
             },
-            VarRef::Global(i) => f(&mut self.global(i)?.write()),
+            VarRef::Global(i) => {
+                self.check_global_write(name)?;
+                f(&mut self.global(i)?.write())
+            }
         }
     }
 
@@ -219,6 +345,7 @@ impl<'r> Interp<'r> {
         } else {
             (self.eval(lhs, frame)?, self.eval(rhs, frame)?)
         };
+        let (a, b) = (self.ready(a)?, self.ready(b)?);
         let result = if a.is_numeric() && b.is_numeric() {
             match op {
                 FastOp::Arith(op) => elementwise::binary_at(op, a, b, 0, 1),
@@ -265,6 +392,11 @@ impl<'r> Interp<'r> {
                 } else {
                     self.eval_args(args, frame)?
                 };
+                for v in values.iter_mut() {
+                    if Future::of(v).is_some() {
+                        *v = self.ready(std::mem::take(v))?;
+                    }
+                }
                 if let Some(dt) = dtype {
                     for v in values.iter_mut() {
                         if let Some(a) = v.to_array() {
@@ -289,6 +421,7 @@ impl<'r> Interp<'r> {
                 keywords,
             } => {
                 let f = self.eval(callee, frame)?;
+                let f = self.ready(f)?;
                 let values = self.eval_args(args, frame)?;
                 let mut kw = Vec::with_capacity(keywords.len());
                 for (k, v) in keywords.iter() {
@@ -351,8 +484,12 @@ impl<'r> Interp<'r> {
                 indices,
                 value,
             } => {
-                let idx = self.eval_args(indices, frame)?;
+                let mut idx = self.eval_args(indices, frame)?;
+                for i in idx.iter_mut() {
+                    *i = self.ready(std::mem::take(i))?;
+                }
                 let v = self.eval(value, frame)?;
+                let v = self.ready(v)?;
                 self.with_var_mut(*target, frame, name, |slot| {
                     kernels::index::assign(slot, &idx, v)
                 })
@@ -378,6 +515,8 @@ impl<'r> Interp<'r> {
             NodeKind::Timer { expr, done } => {
                 let start = std::time::Instant::now();
                 let v = self.eval(expr, frame)?;
+                // for a deferred result the timer stops when the future completes (spec 7.3)
+                let v = self.ready(v)?;
                 let secs = start.elapsed().as_secs_f64();
                 let f = self.eval(done, frame)?;
                 self.call_value(
@@ -403,6 +542,7 @@ impl<'r> Interp<'r> {
 
     fn condition(&self, cond: &Node, frame: &Frame) -> Result<bool> {
         let v = self.eval(cond, frame)?;
+        let v = self.ready(v)?;
         v.truthy().map_err(|e| e.locate(cond.span, |_| None))
     }
 
@@ -437,6 +577,7 @@ impl<'r> Interp<'r> {
             }
             VarRef::Global(i) => {
                 let v = self.eval(value, frame)?;
+                self.check_global_write("a global")?;
                 *self.global(i)?.write() = v.clone();
                 Ok(v)
             }
@@ -614,6 +755,30 @@ fn capture(frame: &Frame, from: CaptureFrom) -> Result<Capture> {
     })
 }
 
+/// The closure of an `async` with the current values of the variables it captured: the
+/// expression sees the state at the `async` call whenever it runs (the compiler has
+/// ensured it does not store to them).
+fn snapshot_captures(f: &Value) -> Value {
+    let Value::Func(obj) = f else {
+        return f.clone();
+    };
+    let Some(c) = obj.as_any().downcast_ref::<Closure>() else {
+        return f.clone();
+    };
+    let upvalues = c
+        .upvalues
+        .iter()
+        .map(|u| match u {
+            Capture::Cell(cell) => Capture::Value(cell.read().clone()),
+            Capture::Value(v) => Capture::Value(v.clone()),
+        })
+        .collect();
+    Value::Func(Arc::new(Closure {
+        code: c.code.clone(),
+        upvalues,
+    }))
+}
+
 /// Turns argument-position labels of a primitive's error into spans of the call's arguments.
 fn locate(e: Error, node: &Node, args: &[Node]) -> Error {
     e.locate(node.span, |i| {
@@ -623,6 +788,9 @@ fn locate(e: Error, node: &Node, args: &[Node]) -> Error {
 
 impl Context for Interp<'_> {
     fn call(&self, f: &Value, args: Args) -> Result<Value> {
+        if let Some(future) = Future::of(f) {
+            return self.call(&future.wait()?, args);
+        }
         let Value::Func(obj) = f else {
             return Err(Error::type_error(format!(
                 "expected a function, not a {}",
@@ -677,6 +845,27 @@ impl Context for Interp<'_> {
 
     fn call_each(&self, f: &Value, calls: Vec<Args>) -> Result<Vec<Value>> {
         Interp::call_each(self, f, calls)
+    }
+
+    fn spawn(&self, f: &Value) -> Result<Value> {
+        let Some(run) = self.run else {
+            return self.call(f, Args::new());
+        };
+        let f = snapshot_captures(f);
+        let generator = self.rng.lock().split();
+        let depth = self.depth.load(Ordering::Relaxed);
+        let task_run = run.snapshot();
+        let future = Future::new(move || {
+            let rng = Mutex::new(generator);
+            let task = Interp::for_run(&task_run, &rng);
+            task.depth.store(depth, Ordering::Relaxed);
+            let v = task.call(&f, Args::new())?;
+            task.ready(v)
+        });
+        run.futures.lock().push(future.clone());
+        let started = future.clone();
+        rayon::spawn(move || started.run_if_pending());
+        Ok(Value::Func(future))
     }
 }
 

@@ -16,7 +16,7 @@
 use super::convert::HostFn;
 use super::frame::{new_cell, Cell};
 use super::host::{BufferHost, Host};
-use super::{Interp, Limits};
+use super::{Interp, Limits, RunShared};
 use crate::compile::{self, tree, GlobalScope};
 use crate::diagnostics::{Error, Result};
 use crate::kernels::random::Generator;
@@ -429,15 +429,24 @@ impl Session {
         self.run_with_globals(tree, &self.globals)
     }
 
+    /// Owned handles to the session's state for one run.
+    fn run_shared(&self, globals: &[Cell]) -> Arc<RunShared> {
+        RunShared::new(
+            globals.iter().cloned().collect(),
+            self.host.clone(),
+            self.engine.limits.clone(),
+            self.interrupt.clone(),
+        )
+    }
+
     fn run_with_globals(&self, program: &tree::Program, globals: &[Cell]) -> Result<Value> {
         self.interrupt.store(false, Ordering::Relaxed);
-        let limits = self.engine.limits.clone();
-        let host = self.host.clone();
-        let interrupt = self.interrupt.clone();
+        let run = self.run_shared(globals);
         let rng = self.rng.clone();
         in_pool(self.engine.threads, move || {
-            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
-            interp.run_main(&program.main)
+            let interp = Interp::for_run(&run, &rng);
+            let result = interp.run_main(&program.main);
+            interp.finish(result)
         })
     }
 
@@ -465,14 +474,12 @@ impl Session {
     /// Calls a function value (e.g. a program's `main`) with positional arguments.
     pub fn call(&self, f: &Value, args: Vec<Value>) -> Result<Value> {
         self.interrupt.store(false, Ordering::Relaxed);
-        let limits = self.engine.limits.clone();
-        let host = self.host.clone();
-        let interrupt = self.interrupt.clone();
-        let globals = &self.globals;
+        let run = self.run_shared(&self.globals);
         let rng = self.rng.clone();
         in_pool(self.engine.threads, move || {
-            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
-            crate::primitives::Context::call(&interp, f, Args::from_vec(args))
+            let interp = Interp::for_run(&run, &rng);
+            let result = crate::primitives::Context::call(&interp, f, Args::from_vec(args));
+            interp.finish(result)
         })
     }
 

@@ -10,6 +10,7 @@
 
 pub mod broadcast;
 pub mod format;
+pub mod future;
 
 use crate::diagnostics::{Error, Result};
 use indexmap::IndexMap;
@@ -426,6 +427,7 @@ impl Value {
             Value::Str(_) => "string".into(),
             Value::List(_) | Value::Range(_) => "list".into(),
             Value::Dict(_) => "dict".into(),
+            Value::Func(_) if future::Future::of(self).is_some() => "future".to_string(),
             Value::Func(f) => format!("function `{}`", f.name()),
             Value::Nil => "nil".into(),
         }
