@@ -56,6 +56,8 @@ pub struct Interp<'r> {
     /// function called back through [`Context::call`] (by `fmap`, `apply`, ...) can name its
     /// call site in the error's call chain.
     current_call: AtomicU64,
+    /// Set when counters or a trace were requested; `None` costs one branch per node.
+    pub(crate) profiler: Option<&'r crate::introspect::Profiler>,
 }
 
 impl<'r> Interp<'r> {
@@ -75,7 +77,14 @@ impl<'r> Interp<'r> {
             depth: AtomicU32::new(0),
             steps: AtomicU64::new(0),
             current_call: AtomicU64::new(0),
+            profiler: None,
         }
+    }
+
+    /// Records every node evaluation of this run in `p` (counters, trace events).
+    pub fn with_profiler(mut self, p: Option<&'r crate::introspect::Profiler>) -> Interp<'r> {
+        self.profiler = p;
+        self
     }
 
     /// Runs a program's top level.
@@ -152,6 +161,15 @@ impl<'r> Interp<'r> {
     /// Evaluates a node. Kept small so that its stack frame and prologue stay cheap: the
     /// rarer kinds live in [`Interp::eval_other`].
     pub fn eval(&self, node: &Node, frame: &Frame) -> Result<Value> {
+        if let Some(p) = self.profiler {
+            return self.eval_profiled(p, node, frame);
+        }
+        self.eval_node(node, frame)
+    }
+
+    /// The evaluation proper, without the profiling hook.
+    #[inline(always)]
+    pub(crate) fn eval_node(&self, node: &Node, frame: &Frame) -> Result<Value> {
         match &node.kind {
             NodeKind::Const(v) => Ok(v.clone()),
             NodeKind::Var(var) => self.read(*var, frame),

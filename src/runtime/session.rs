@@ -289,6 +289,7 @@ impl Engine {
             host: Arc::new(BufferHost::new(false)),
             interrupt: Arc::new(AtomicBool::new(false)),
             rng: Arc::new(Mutex::new(default_generator())),
+            profiler: None,
         }
     }
 }
@@ -313,9 +314,16 @@ pub struct Session {
     host: Arc<dyn Host>,
     interrupt: InterruptHandle,
     rng: Arc<Mutex<Generator>>,
+    profiler: Option<Arc<crate::introspect::Profiler>>,
 }
 
 impl Session {
+    /// Records every node evaluation of later runs, evals and calls in `p` (counters,
+    /// trace events); `None` stops recording.
+    pub fn set_profiler(&mut self, p: Option<Arc<crate::introspect::Profiler>>) {
+        self.profiler = p;
+    }
+
     /// Reseeds the session's random generator (`--seed`, `set_seed`).
     pub fn set_seed(&mut self, seed: u64) {
         *self.rng.lock() = Generator::from_seed(seed);
@@ -410,8 +418,10 @@ impl Session {
         let host = self.host.clone();
         let interrupt = self.interrupt.clone();
         let rng = self.rng.clone();
+        let profiler = self.profiler.clone();
         on_big_stack(move || {
-            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
+            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng)
+                .with_profiler(profiler.as_deref());
             interp.run_main(&program.main)
         })
     }
@@ -445,8 +455,10 @@ impl Session {
         let interrupt = self.interrupt.clone();
         let globals = &self.globals;
         let rng = self.rng.clone();
+        let profiler = self.profiler.clone();
         on_big_stack(move || {
-            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng);
+            let interp = Interp::new(globals, &*host, &limits, &interrupt, &rng)
+                .with_profiler(profiler.as_deref());
             crate::primitives::Context::call(&interp, f, Args::from_vec(args))
         })
     }
