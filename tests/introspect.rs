@@ -10,12 +10,17 @@ use std::process::Command;
 use std::sync::Arc;
 
 fn golden(name: &str, got: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/introspect").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/introspect")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, got).unwrap();
     }
     let want = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(got, want, "golden {name} differs (UPDATE_GOLDEN=1 rewrites it)");
+    assert_eq!(
+        got, want,
+        "golden {name} differs (UPDATE_GOLDEN=1 rewrites it)"
+    );
 }
 
 fn tree_of(name: &str, src: &str) -> (Engine, physl::Program, Tree) {
@@ -50,16 +55,18 @@ fn functions_loops_and_closures_golden() {
     golden("functions.dot", &dot::dot(&tree, false, None));
     // every access links to the variable or parameter it reads
     let names: Vec<String> = tree.nodes.iter().map(|n| n.instance_name()).collect();
-    assert!(names.iter().any(|n| n.starts_with("/phylanx$0/access-argument$0$v/")));
-    assert!(names.iter().any(|n| n.starts_with("/phylanx$0/function$0$scale/")));
+    assert!(names
+        .iter()
+        .any(|n| n.starts_with("/phylanx$0/access-argument$0$v/")));
+    assert!(names
+        .iter()
+        .any(|n| n.starts_with("/phylanx$0/function$0$scale/")));
 }
 
 #[test]
 fn counters_count_evaluations() {
-    let (engine, _, mut tree, p, v) = profiled(
-        "count",
-        "define(i, 0)\nwhile(i < 10, store(i, i + 1))\ni",
-    );
+    let (engine, _, mut tree, p, v) =
+        profiled("count", "define(i, 0)\nwhile(i < 10, store(i, i + 1))\ni");
     assert_eq!(v.to_string(), "10");
     let rows = report::rows(&mut tree, &p.nodes(), engine.sources());
     let count = |kind: &str| {
@@ -77,9 +84,8 @@ fn counters_count_evaluations() {
     assert_eq!((lt.stats.inline, lt.stats.tasks), (11, 0));
     assert_eq!(lt.stats.bytes, 11, "one bool per comparison");
     let csv = report::csv(&rows);
-    assert!(csv.starts_with(
-        "primitive_instance,display_name,count,time,eval_direct,transferred_bytes,"
-    ));
+    assert!(csv
+        .starts_with("primitive_instance,display_name,count,time,eval_direct,transferred_bytes,"));
     assert!(csv.contains("\"/phylanx$0/__lt$0/0$2$7\",\"lt/L#0(2, 7)\",11,"));
     assert!(csv.ends_with("\n\n"));
 }
@@ -115,9 +121,18 @@ fn dot_with_counters_renders_with_graphviz() {
         return;
     };
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
 }
 
@@ -138,17 +153,26 @@ fn check_trace(doc: &serde_json::Value) -> HashMap<u64, usize> {
                 let dur = e["dur"].as_f64().expect("dur");
                 assert!(dur >= 0.0);
                 assert!(e["name"].is_string() && e["cat"].is_string());
-                assert!(e["args"]["instance"].as_str().unwrap().starts_with("/phylanx$0/"));
+                assert!(e["args"]["instance"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("/phylanx$0/"));
                 assert!(e["args"]["inline"].is_boolean());
                 assert!(e["args"]["location"].is_string());
                 let prev = last.insert(tid, ts).unwrap_or(0.0);
                 assert!(ts >= prev, "timestamps go back on thread {tid}");
                 let stack = open.entry(tid).or_default();
-                while stack.last().is_some_and(|&end| end <= ts + 1e-6 && end < ts + dur + 1e-6 && end <= ts) {
+                while stack
+                    .last()
+                    .is_some_and(|&end| end <= ts + 1e-6 && end < ts + dur + 1e-6 && end <= ts)
+                {
                     stack.pop();
                 }
                 if let Some(&end) = stack.last() {
-                    assert!(ts + dur <= end + 1e-6, "slice at {ts} crosses its parent's end");
+                    assert!(
+                        ts + dur <= end + 1e-6,
+                        "slice at {ts} crosses its parent's end"
+                    );
                 }
                 stack.push(ts + dur);
                 *per_thread.entry(tid).or_default() += 1;
@@ -228,20 +252,29 @@ fn outputs_do_not_touch_stdout_and_each_dump_works_alone() {
         code,
     ]);
     assert_eq!((status, out.as_str()), (plain.0, plain.1.as_str()));
-    assert!(err.contains("performance counters:") && err.contains("<command_line>:1:"), "{err}");
+    assert!(
+        err.contains("performance counters:") && err.contains("<command_line>:1:"),
+        "{err}"
+    );
     assert!(err.contains("critical path: work"), "{err}");
     assert!(err.contains(", parallelism 1.00"), "{err}");
 
     let csv = tmp("alone.csv");
     assert_eq!(physl(&["--dump-counters", &csv, "-c", code]).0, 0);
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert!(text.contains("\"/phylanx$0/sum$0/0$1$28\",\"sum/L#0(1, 28)\",1,"), "{text}");
+    assert!(
+        text.contains("\"/phylanx$0/sum$0/0$1$28\",\"sum/L#0(1, 28)\",1,"),
+        "{text}"
+    );
 
     let dot = tmp("alone.dot");
     assert_eq!(physl(&["--dump-dot", &dot, "-c", code]).0, 0);
     let text = std::fs::read_to_string(&dot).unwrap();
     assert!(text.starts_with("graph \"<command_line>\" {\n"), "{text}");
-    assert!(!text.contains("fillcolor"), "no counters ran: no heat colours");
+    assert!(
+        !text.contains("fillcolor"),
+        "no counters ran: no heat colours"
+    );
 
     let nwk = tmp("alone.nwk");
     assert_eq!(physl(&["--dump-newick-tree", &nwk, "-c", code]).0, 0);
@@ -283,11 +316,17 @@ fn concurrent_tasks_on_two_threads() {
         std::thread::sleep(std::time::Duration::from_millis(20));
         p.exit(e, node, &Ok(Value::Nil));
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     pool.install(|| {
         let e = p.enter();
         let origin = p.task_origin();
-        rayon::join(|| p.run_task(origin, || child(&a)), || p.run_task(origin, || child(&b)));
+        rayon::join(
+            || p.run_task(origin, || child(&a)),
+            || p.run_task(origin, || child(&b)),
+        );
         p.exit(e, &parent, &Ok(Value::Nil));
     });
     let events = p.events();
@@ -299,7 +338,10 @@ fn concurrent_tasks_on_two_threads() {
     assert_ne!(kids[0].thread, kids[1].thread);
     let cp = critical::analyse(&events);
     let on_path = kids.iter().filter(|k| cp.path.contains(&k.id)).count();
-    assert_eq!(on_path, 1, "concurrent children: only the longer is on the path");
+    assert_eq!(
+        on_path, 1,
+        "concurrent children: only the longer is on the path"
+    );
     assert!(cp.span < cp.work);
 
     let mut tree = Tree::default();
