@@ -65,6 +65,30 @@ struct Cli {
     #[arg(long = "max-memory", value_name = "BYTES")]
     max_memory: Option<String>,
 
+    /// Print the performance counters of every node, by total time, on stderr
+    #[arg(long = "performance")]
+    performance: bool,
+
+    /// Write the performance counters as CSV to FILE
+    #[arg(long = "dump-counters", value_name = "FILE")]
+    dump_counters: Option<String>,
+
+    /// Write the execution tree as a Graphviz graph to FILE (with times when counters ran)
+    #[arg(long = "dump-dot", value_name = "FILE")]
+    dump_dot: Option<String>,
+
+    /// Write the execution tree in Newick format to FILE
+    #[arg(long = "dump-newick-tree", value_name = "FILE")]
+    dump_newick_tree: Option<String>,
+
+    /// Write a Chrome trace-event JSON of every node evaluation to FILE (open in Perfetto)
+    #[arg(long = "trace", value_name = "FILE")]
+    trace: Option<String>,
+
+    /// Print work, span, parallelism and the nodes on the critical path on stderr
+    #[arg(long = "critical-path")]
+    critical_path: bool,
+
     /// Seed of the random generator (default: PHYSL_SEED, else a seed from the OS)
     #[arg(long = "seed", value_name = "N")]
     seed: Option<u64>,
@@ -237,6 +261,9 @@ fn run(cli: Cli) -> ExitCode {
         session.set_seed(seed);
     }
 
+    let profiler = introspection_profiler(&cli);
+    session.set_profiler(profiler.clone());
+
     let start = std::time::Instant::now();
     let result = if cli.dry_run {
         Ok(Value::Nil)
@@ -248,6 +275,8 @@ fn run(cli: Cli) -> ExitCode {
         })
     };
     let elapsed = start.elapsed();
+    // written also after an error: a trace of a failing run is what one wants to look at
+    let dumped = write_introspection(&cli, &engine, &program, &name, profiler.as_deref());
     if host.stdout_closed() {
         return ExitCode::SUCCESS;
     }
@@ -258,6 +287,9 @@ fn run(cli: Cli) -> ExitCode {
             return exit_for(&e);
         }
     };
+    if let Err(msg) = dumped {
+        return usage(&msg);
+    }
     if cli.time {
         eprintln!("Elapsed time: {} [s]", elapsed.as_secs_f64());
     }
@@ -277,6 +309,71 @@ fn run(cli: Cli) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// A profiler when some output needs counters or events; `None` keeps the run unobserved.
+fn introspection_profiler(cli: &Cli) -> Option<Arc<physl::introspect::Profiler>> {
+    let events = cli.trace.is_some() || cli.critical_path;
+    let counters = events || cli.performance || cli.dump_counters.is_some();
+    counters.then(|| {
+        Arc::new(physl::introspect::Profiler::new(
+            physl::introspect::ProfileOptions { events },
+        ))
+    })
+}
+
+/// `--performance`, `--critical-path` (stderr) and the `--dump-*` and `--trace` files.
+fn write_introspection(
+    cli: &Cli,
+    engine: &Engine,
+    program: &physl::Program,
+    name: &str,
+    profiler: Option<&physl::introspect::Profiler>,
+) -> Result<(), String> {
+    use physl::introspect::{critical, dot, newick, report, trace, Tree};
+    let wanted = cli.performance
+        || cli.critical_path
+        || cli.dump_counters.is_some()
+        || cli.dump_dot.is_some()
+        || cli.dump_newick_tree.is_some()
+        || cli.trace.is_some();
+    if !wanted {
+        return Ok(());
+    }
+    let write = |path: &str, text: &str| {
+        std::fs::write(path, text).map_err(|e| format!("cannot write `{path}`: {e}"))
+    };
+    let mut tree = Tree::build(program.tree(), engine.sources(), name);
+    let records = profiler.map(|p| p.nodes()).unwrap_or_default();
+    let rows = report::rows(&mut tree, &records, engine.sources());
+    if cli.performance {
+        eprint!("{}", report::table(&rows));
+    }
+    if let Some(path) = &cli.dump_counters {
+        write(path, &report::csv(&rows))?;
+    }
+    if let Some(path) = &cli.dump_dot {
+        let times: std::collections::HashMap<usize, _> =
+            records.iter().map(|r| (r.addr, r.stats)).collect();
+        let times = profiler.map(|_| &times);
+        write(path, &dot::dot(&tree, true, times))?;
+    }
+    if let Some(path) = &cli.dump_newick_tree {
+        write(path, &(newick::newick(&tree) + "\n"))?;
+    }
+    let events = match profiler {
+        Some(p) if p.options().events => p.events(),
+        _ => Vec::new(),
+    };
+    if let Some(path) = &cli.trace {
+        let doc = trace::trace(&tree, &events);
+        write(path, &(doc.to_string() + "\n"))?;
+    }
+    if cli.critical_path {
+        let cp = critical::analyse(&events);
+        eprint!("{}", critical::report(&cp, &tree, 20));
+    }
+    Ok(())
 }
 
 fn read_stdin() -> std::io::Result<String> {

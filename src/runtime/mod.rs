@@ -119,6 +119,8 @@ pub struct Interp<'r> {
     /// function called back through [`Context::call`] (by `fmap`, `apply`, ...) can name its
     /// call site in the error's call chain.
     current_call: AtomicU64,
+    /// Set when counters or a trace were requested; `None` costs one branch per node.
+    pub(crate) profiler: Option<&'r crate::introspect::Profiler>,
 }
 
 impl<'r> Interp<'r> {
@@ -139,6 +141,7 @@ impl<'r> Interp<'r> {
             steps: Arc::new(AtomicU64::new(0)),
             run: None,
             current_call: AtomicU64::new(0),
+            profiler: None,
         }
     }
 
@@ -154,6 +157,7 @@ impl<'r> Interp<'r> {
             steps: run.steps.clone(),
             run: Some(run),
             current_call: AtomicU64::new(0),
+            profiler: None,
         }
     }
 
@@ -205,7 +209,14 @@ impl<'r> Interp<'r> {
             steps: self.steps.clone(),
             run: self.run,
             current_call: AtomicU64::new(self.current_call.load(Ordering::Relaxed)),
+            profiler: self.profiler,
         }
+    }
+
+    /// Records every node evaluation of this run in `p` (counters, trace events).
+    pub fn with_profiler(mut self, p: Option<&'r crate::introspect::Profiler>) -> Interp<'r> {
+        self.profiler = p;
+        self
     }
 
     /// Runs a program's top level.
@@ -303,6 +314,15 @@ impl<'r> Interp<'r> {
     /// Evaluates a node. Kept small so that its stack frame and prologue stay cheap: the
     /// rarer kinds live in [`Interp::eval_other`].
     pub fn eval(&self, node: &Node, frame: &Frame) -> Result<Value> {
+        if let Some(p) = self.profiler {
+            return self.eval_profiled(p, node, frame);
+        }
+        self.eval_node(node, frame)
+    }
+
+    /// The evaluation proper, without the profiling hook.
+    #[inline(always)]
+    pub(crate) fn eval_node(&self, node: &Node, frame: &Frame) -> Result<Value> {
         match &node.kind {
             NodeKind::Const(v) => Ok(v.clone()),
             NodeKind::Var(var) => self.read(*var, frame),

@@ -124,38 +124,30 @@ pub fn may_fork(children: &[&Node]) -> bool {
 
 /// How to run each child this time.
 enum Plan {
+    /// Everything here, in order (timing the undecided children).
     Sequential,
-    /// Time the undecided children (warm-up).
-    Measure,
     /// Spawn the children marked `true`.
     Fork(smallvec::SmallVec<[bool; 8]>),
 }
 
-fn plan(children: &[&Node], forced: bool) -> Plan {
+/// Children classified as tasks, and undecided ones (Phylanx's default for an undecided node
+/// is a task, spec 7.3), are spawned when at least one other child does real work beside
+/// them; cheap children and lone heavy ones run here.
+fn plan(children: &[&Node]) -> Plan {
     if rayon::current_num_threads() <= 1 {
-        // still time the children, so the decisions are ready if the pool grows
-        return if children.iter().any(|c| needs_measure(c)) {
-            Plan::Measure
-        } else {
-            Plan::Sequential
-        };
-    }
-    if children.iter().any(|c| needs_measure(c)) {
-        return Plan::Measure;
+        return Plan::Sequential;
     }
     let spawn: smallvec::SmallVec<[bool; 8]> = children
         .iter()
-        .map(|c| !c.is_trivial() && c.sched.decision() == TASK)
+        .map(|c| !c.is_trivial() && c.sched.decision() != INLINE)
         .collect();
     let heavy = spawn.iter().filter(|s| **s).count();
-    // one task beside trivial work gains nothing; a parallel_block statement that is worth
-    // a task runs as one even beside cheap siblings
     let others = children
         .iter()
         .zip(&spawn)
         .filter(|(c, s)| !**s && !c.is_trivial())
         .count();
-    if heavy >= 2 || (heavy == 1 && (others >= 1 || forced) && children.len() >= 2) {
+    if heavy >= 2 || (heavy == 1 && others >= 1) {
         Plan::Fork(spawn)
     } else {
         Plan::Sequential
@@ -170,13 +162,8 @@ impl Interp<'_> {
     /// Evaluates a node's children, concurrently where that is safe and worth it.
     pub(super) fn eval_children(&self, children: &[&Node], frame: &Frame) -> Result<Args> {
         let mut out = Args::with_capacity(children.len());
-        match plan(children, false) {
+        match plan(children) {
             Plan::Sequential => {
-                for c in children {
-                    out.push(self.eval(c, frame)?);
-                }
-            }
-            Plan::Measure => {
                 for c in children {
                     out.push(self.eval_timed(c, frame)?);
                 }
@@ -213,6 +200,7 @@ impl Interp<'_> {
     ) -> Vec<Result<Value>> {
         let mut results: Vec<Result<Value>> = (0..children.len()).map(|_| Ok(Value::Nil)).collect();
         let rng_of = |i: usize| rngs.and_then(|r| r.get(i)).and_then(|g| g.as_ref());
+        let origin = self.task_origin();
         rayon::in_place_scope(|scope| {
             let mut inline = Vec::new();
             for (i, (slot, child)) in results.iter_mut().zip(children).enumerate() {
@@ -220,7 +208,11 @@ impl Interp<'_> {
                 if spawn.get(i).copied().unwrap_or(false) {
                     scope.spawn(move |_| {
                         let task = self.fork(rng);
-                        *slot = task.eval(child, frame);
+                        let start = needs_measure(child).then(Instant::now);
+                        *slot = task.eval_as_task(origin, child, frame);
+                        if let Some(start) = start {
+                            child.sched.record(start.elapsed().as_nanos() as u64);
+                        }
                     });
                 } else {
                     inline.push((slot, *child, rng));
@@ -228,8 +220,8 @@ impl Interp<'_> {
             }
             for (slot, child, rng) in inline {
                 *slot = match rng {
-                    Some(g) => self.fork(Some(g)).eval(child, frame),
-                    None => self.eval(child, frame),
+                    Some(g) => self.fork(Some(g)).eval_timed(child, frame),
+                    None => self.eval_timed(child, frame),
                 };
             }
         });
@@ -252,24 +244,15 @@ impl Interp<'_> {
         } else {
             None
         };
-        let results = match plan(&children, true) {
+        let results = match plan(&children) {
             Plan::Fork(spawn) => self.fork_join(&children, &spawn, frame, rngs.as_deref()),
-            plan => {
-                let measure = matches!(plan, Plan::Measure);
+            Plan::Sequential => {
                 let mut out = Vec::with_capacity(stmts.len());
                 for (i, s) in stmts.iter().enumerate() {
                     let rng = rngs.as_ref().and_then(|r| r[i].as_ref());
                     let r = match rng {
-                        Some(g) => {
-                            let task = self.fork(Some(g));
-                            if measure {
-                                task.eval_timed(s, frame)
-                            } else {
-                                task.eval(s, frame)
-                            }
-                        }
-                        None if measure => self.eval_timed(s, frame),
-                        None => self.eval(s, frame),
+                        Some(g) => self.fork(Some(g)).eval_timed(s, frame),
+                        None => self.eval_timed(s, frame),
                     };
                     // sequentially, the first error stops the block
                     let failed = r.is_err();

@@ -314,6 +314,7 @@ impl Engine {
             host: Arc::new(BufferHost::new(false)),
             interrupt: Arc::new(AtomicBool::new(false)),
             rng: Arc::new(Mutex::new(default_generator())),
+            profiler: None,
         }
     }
 }
@@ -338,9 +339,16 @@ pub struct Session {
     host: Arc<dyn Host>,
     interrupt: InterruptHandle,
     rng: Arc<Mutex<Generator>>,
+    profiler: Option<Arc<crate::introspect::Profiler>>,
 }
 
 impl Session {
+    /// Records every node evaluation of later runs, evals and calls in `p` (counters,
+    /// trace events); `None` stops recording.
+    pub fn set_profiler(&mut self, p: Option<Arc<crate::introspect::Profiler>>) {
+        self.profiler = p;
+    }
+
     /// Reseeds the session's random generator (`--seed`, `set_seed`).
     pub fn set_seed(&mut self, seed: u64) {
         *self.rng.lock() = Generator::from_seed(seed);
@@ -443,8 +451,9 @@ impl Session {
         self.interrupt.store(false, Ordering::Relaxed);
         let run = self.run_shared(globals);
         let rng = self.rng.clone();
+        let profiler = self.profiler.clone();
         in_pool(self.engine.threads, move || {
-            let interp = Interp::for_run(&run, &rng);
+            let interp = Interp::for_run(&run, &rng).with_profiler(profiler.as_deref());
             let result = interp.run_main(&program.main);
             interp.finish(result)
         })
@@ -476,8 +485,9 @@ impl Session {
         self.interrupt.store(false, Ordering::Relaxed);
         let run = self.run_shared(&self.globals);
         let rng = self.rng.clone();
+        let profiler = self.profiler.clone();
         in_pool(self.engine.threads, move || {
-            let interp = Interp::for_run(&run, &rng);
+            let interp = Interp::for_run(&run, &rng).with_profiler(profiler.as_deref());
             let result = crate::primitives::Context::call(&interp, f, Args::from_vec(args));
             interp.finish(result)
         })
