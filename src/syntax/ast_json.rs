@@ -53,15 +53,17 @@ pub fn dump(exprs: &[Expr], sources: &SourceMap) -> String {
         index: HashMap::new(),
         list: Vec::new(),
     };
-    let program: Vec<Json> = exprs.iter().map(|e| w.expr(e)).collect();
-    let doc = json!({
-        "format": FORMAT,
-        "version": VERSION,
-        "generator": concat!("physl ", env!("CARGO_PKG_VERSION")),
-        "sources": w.list,
-        "program": program,
-    });
-    serde_json::to_string(&doc).unwrap_or_default() + "\n"
+    let program = Json::Array(exprs.iter().map(|e| w.expr(e)).collect());
+    // serde_json sorts object keys; the envelope is written by hand so that `format` and
+    // `version` come first for a reader that looks at the head of the file.
+    let text = |v: &Json| serde_json::to_string(v).unwrap_or_default();
+    format!(
+        "{{\"format\":{},\"version\":{VERSION},\"generator\":{},\n\"sources\":{},\n\"program\":{}}}\n",
+        text(&json!(FORMAT)),
+        text(&json!(concat!("physl ", env!("CARGO_PKG_VERSION")))),
+        text(&Json::Array(w.list)),
+        text(&program),
+    )
 }
 
 struct Writer<'a> {
