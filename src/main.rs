@@ -41,6 +41,30 @@ struct Cli {
     #[arg(long = "dump-code", value_name = "FILE")]
     dump_code: Option<String>,
 
+    /// Write the program's AST as JSON to FILE (default: the script name with extension .ast)
+    #[arg(short = 'd', long = "dump-ast", value_name = "FILE", num_args = 0..=1,
+          require_equals = true, default_missing_value = "")]
+    dump_ast: Option<String>,
+
+    /// Load the program's AST from a --dump-ast FILE instead of parsing a script (all
+    /// positional arguments go to sys_argv)
+    #[arg(
+        short = 'l',
+        long = "load-ast",
+        value_name = "FILE",
+        conflicts_with = "code"
+    )]
+    load_ast: Option<String>,
+
+    /// Apply the rewrite rules (`pattern : replacement`) in FILE before compiling; repeatable,
+    /// files apply in order
+    #[arg(short = 't', long = "transform", value_name = "FILE")]
+    transform: Vec<String>,
+
+    /// Do not look at the PHYSL_IR environment variable
+    #[arg(short = 'e', long = "no-ast-env")]
+    no_ast_env: bool,
+
     /// Parse and compile, but do not run the program (the printed value is nil)
     #[arg(long = "dry-run")]
     dry_run: bool,
@@ -161,13 +185,18 @@ fn run(cli: Cli) -> ExitCode {
             _ => return usage(&format!("--max-memory: `{m}` is not a byte count")),
         }
     }
-    if std::env::var_os("PHYSL_IR").is_some() {
-        return usage("PHYSL_IR is not supported; pass the script or --code");
+    if std::env::var_os("PHYSL_IR").is_some() && !cli.no_ast_env {
+        return usage(
+            "PHYSL_IR is not supported; pass the script, --code or --load-ast FILE \
+             (or -e to ignore PHYSL_IR)",
+        );
     }
 
     // The program source and its arguments.
     let mut args = cli.args.clone();
-    let (name, text) = if let Some(code) = &cli.code {
+    let (name, text) = if cli.load_ast.is_some() {
+        (String::new(), String::new())
+    } else if let Some(code) = &cli.code {
         ("<command_line>".to_string(), code.clone())
     } else if !args.is_empty() {
         let file = args.remove(0);
@@ -220,13 +249,49 @@ fn run(cli: Cli) -> ExitCode {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     };
 
-    let exprs = match engine.parse(&name, &text) {
+    let parsed = match &cli.load_ast {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(json) => engine.load_ast(path, &json),
+            Err(e) => return usage(&format!("cannot read the AST dump `{path}`: {e}")),
+        },
+        None => engine.parse(&name, &text),
+    };
+    let mut exprs = match parsed {
         Ok(e) => e,
         Err(e) => {
             report(&e);
             return exit_for(&e);
         }
     };
+    for path in &cli.transform {
+        let rules = match std::fs::read_to_string(path) {
+            Ok(t) => physl::syntax::transform::load_rules(path, &t, engine.sources()),
+            Err(e) => return usage(&format!("cannot read the rules file `{path}`: {e}")),
+        };
+        match rules.and_then(|r| physl::syntax::transform::apply(exprs, &r)) {
+            Ok(e) => exprs = e,
+            Err(e) => {
+                report(&e);
+                return exit_for(&e);
+            }
+        }
+    }
+    if let Some(target) = &cli.dump_ast {
+        let path = match target.as_str() {
+            // no script file to name the dump after (--code, stdin, --load-ast)
+            "" if name.is_empty() || name.starts_with('<') => {
+                return usage("--dump-ast needs a file name here: --dump-ast=FILE (or -dFILE)")
+            }
+            "" => std::path::Path::new(&name)
+                .with_extension("ast")
+                .display()
+                .to_string(),
+            p => p.to_string(),
+        };
+        if let Err(e) = std::fs::write(&path, engine.dump_ast(&exprs)) {
+            return usage(&format!("cannot write `{path}`: {e}"));
+        }
+    }
     if cli.print_code || cli.dump_code.is_some() {
         let code = physl::runtime::session::on_big_stack(|| physl::syntax::print_program(&exprs));
         if cli.print_code {

@@ -288,6 +288,17 @@ impl Engine {
         on_big_stack(|| syntax::parse_program(text, source.base))
     }
 
+    /// Reads a `--dump-ast` file (JSON, `docs/ast-format.md`); its sources are registered so
+    /// that diagnostics point into them. `file` names the dump in error messages.
+    pub fn load_ast(&self, file: &str, json: &str) -> Result<Vec<Expr>> {
+        on_big_stack(|| syntax::ast_json::load(json, file, &self.sources))
+    }
+
+    /// The `--dump-ast` JSON of expressions parsed (or loaded) by this engine.
+    pub fn dump_ast(&self, exprs: &[Expr]) -> String {
+        on_big_stack(|| syntax::ast_json::dump(exprs, &self.sources))
+    }
+
     /// Compiles a standalone program (its own globals: `sys_argv`, the stdlib, the host
     /// functions, then the program's).
     pub fn compile(&self, name: &str, text: &str) -> Result<Program> {
