@@ -514,6 +514,57 @@ pub fn shuffle_slice<T>(g: &mut Generator, items: &mut [T]) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Counter-based SplitMix64 (the benchmark data generator of ../shared/bench/README.md)
+
+/// The finaliser of SplitMix64.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Element `i` of the stream with `seed`: the (i+1)-th output of the sequential splitmix64
+/// started at `state = seed`, computed from the counter alone so any element (and any chunk)
+/// can be made independently.
+pub fn splitmix64_at(seed: u64, i: u64) -> u64 {
+    mix64(seed.wrapping_add(i.wrapping_add(1).wrapping_mul(GOLDEN)))
+}
+
+/// What a SplitMix64 stream is turned into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spread {
+    /// The top 53 bits times 2^-53: exact doubles in [0, 1).
+    Uniform,
+    /// `2u - 1`: exact doubles in [-1, 1) (both steps are exact).
+    Symmetric,
+}
+
+/// Elements per parallel chunk; every element is independent, so the split only affects speed.
+const SPLITMIX_CHUNK: usize = 1 << 16;
+
+/// Fills `out` with elements `0..out.len()` of the stream, in parallel for long outputs.
+pub fn splitmix64_fill(seed: u64, spread: Spread, out: &mut [f64]) {
+    let fill = |start: usize, chunk: &mut [f64]| {
+        for (k, o) in chunk.iter_mut().enumerate() {
+            let u = (splitmix64_at(seed, (start + k) as u64) >> 11) as f64
+                * (1.0 / 9_007_199_254_740_992.0);
+            *o = match spread {
+                Spread::Uniform => u,
+                Spread::Symmetric => 2.0 * u - 1.0,
+            };
+        }
+    };
+    if out.len() > SPLITMIX_CHUNK {
+        use rayon::prelude::*;
+        out.par_chunks_mut(SPLITMIX_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| fill(c * SPLITMIX_CHUNK, chunk));
+    } else {
+        fill(0, out);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -799,5 +850,62 @@ mod tests {
         let tail12 = ln_factorial(12.0)
             - (12.5 * 13f64.ln() - 13.0 + 0.5 * (2.0 * std::f64::consts::PI).ln());
         assert!((stirling_tail(12.0) - tail12).abs() < 1e-9);
+    }
+
+    #[test]
+    fn splitmix64_test_vectors() {
+        // ../shared/bench/README.md, "Test vectors"
+        let s1: Vec<u64> = (0..5).map(|i| splitmix64_at(1, i)).collect();
+        assert_eq!(
+            s1,
+            [
+                0x910a2dec89025cc1,
+                0xbeeb8da1658eec67,
+                0xf893a2eefb32555e,
+                0x71c18690ee42c90b,
+                0x71bb54d8d101b5b9
+            ]
+        );
+        assert_eq!(splitmix64_at(0, 0), 0xe220a8397b1dcdaf);
+        assert_eq!(splitmix64_at(0, 1), 0x6e789e6aa1b965f4);
+        // the sequential generator gives the same stream
+        let mut x = 1u64;
+        assert!(s1.iter().all(|&v| v == splitmix64(&mut x)));
+        let mut u = [0.0; 3];
+        splitmix64_fill(1, Spread::Uniform, &mut u);
+        // 0x1.22145bd91204bp-1 0x1.7dd71b42cb1ddp-1 0x1.f12745ddf664ap-1
+        let bits = |m: u64, e: i32| f64::from_bits(((1023 + e) as u64) << 52 | m);
+        assert_eq!(
+            u,
+            [
+                bits(0x22145bd91204b, -1),
+                bits(0x7dd71b42cb1dd, -1),
+                bits(0xf12745ddf664a, -1)
+            ]
+        );
+        let mut s = [0.0; 3];
+        splitmix64_fill(1, Spread::Symmetric, &mut s);
+        assert_eq!(
+            s,
+            [0.1331231503445618, 0.49156351452540226, 0.9420055071735924]
+        );
+        assert_eq!(s[0], bits(0x10a2dec890258, -3));
+    }
+
+    #[test]
+    fn splitmix64_chunks_do_not_change_the_stream() {
+        let n = 3 * SPLITMIX_CHUNK + 17;
+        let mut par = vec![0.0; n];
+        splitmix64_fill(7, Spread::Symmetric, &mut par);
+        for i in [
+            0,
+            SPLITMIX_CHUNK - 1,
+            SPLITMIX_CHUNK,
+            2 * SPLITMIX_CHUNK + 5,
+            n - 1,
+        ] {
+            let expect = 2.0 * ((splitmix64_at(7, i as u64) >> 11) as f64 * 2f64.powi(-53)) - 1.0;
+            assert_eq!(par[i].to_bits(), expect.to_bits(), "element {i}");
+        }
     }
 }

@@ -393,6 +393,11 @@ fn arg_reduce(prim: &str, max: bool, args: Args) -> Result<Value> {
         .at_arg(0, "this array is empty"));
     }
     let out: Vec<i64> = match &a {
+        // axis 0 of a matrix (kmeans' argmin over the centroids): rows in place, no transpose
+        Array::Float(x) if outputs > 0 && leading_rows(x, &mask).is_some() => {
+            let (s, rows) = leading_rows(x, &mask).unwrap_or_default();
+            arg_extreme_rows(s, rows, outputs, max)
+        }
         Array::Float(x) => {
             let l = reduce::lanes(x, &mask);
             chunks(&l.data, l.inner, l.outer)
@@ -415,6 +420,50 @@ fn arg_reduce(prim: &str, max: bool, args: Args) -> Result<Value> {
     let arr =
         ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| Error::internal(e.to_string()))?;
     Ok(Value::from(arr))
+}
+
+/// The data and row count when `mask` reduces exactly the leading axes of a standard-layout
+/// array, so each output is a column of `rows` rows.
+fn leading_rows<'a>(x: &'a ArrayD<f64>, mask: &[bool]) -> Option<(&'a [f64], usize)> {
+    let r = mask.iter().take_while(|&&m| m).count();
+    if r == 0 || r == mask.len() || mask[r..].iter().any(|&m| m) {
+        return None;
+    }
+    Some((x.as_slice()?, x.shape()[..r].iter().product()))
+}
+
+/// Columns per parallel task of [`arg_extreme_rows`]: tasks own whole output columns, so the
+/// result does not depend on the thread count.
+const ARG_COLS: usize = 1 << 13;
+
+/// [`arg_extreme`] of every column of a `rows` x `cols` row-major matrix, walking the rows in
+/// order (the first extreme and the first NaN win, as in the lane version).
+fn arg_extreme_rows(data: &[f64], rows: usize, cols: usize, max: bool) -> Vec<i64> {
+    let block = |c0: usize, out: &mut [i64]| {
+        let w = out.len();
+        let mut best: Vec<f64> = data[c0..c0 + w].to_vec();
+        out.fill(0);
+        for r in 1..rows {
+            let row = &data[r * cols + c0..r * cols + c0 + w];
+            for ((o, b), &v) in out.iter_mut().zip(best.iter_mut()).zip(row) {
+                let better = if max { v > *b } else { v < *b };
+                if (better || v.is_nan()) && !b.is_nan() {
+                    *b = v;
+                    *o = r as i64;
+                }
+            }
+        }
+    };
+    let mut out = vec![0i64; cols];
+    if rows * cols > 1 << 16 {
+        use rayon::prelude::*;
+        out.par_chunks_mut(ARG_COLS)
+            .enumerate()
+            .for_each(|(i, o)| block(i * ARG_COLS, o));
+    } else {
+        block(0, &mut out);
+    }
+    out
 }
 
 /// `outer` lanes of `inner` elements (inner may be 0 only when outer is 0).

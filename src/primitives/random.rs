@@ -6,7 +6,7 @@
 use super::statistics::dtype_arg;
 use super::{bad_arg, Args, Context, Effects, Eval, Family, Primitive, Tier};
 use crate::diagnostics::{Error, Result};
-use crate::kernels::random::{shuffle_slice, Dist, Generator, DIST_NAMES};
+use crate::kernels::random::{shuffle_slice, splitmix64_fill, Dist, Generator, Spread, DIST_NAMES};
 use crate::value::{check_shape, Array, DType, Value, MAX_NDIM};
 use ndarray::{ArrayD, Axis, IxDyn};
 
@@ -378,6 +378,36 @@ fn shuffle(cx: &dyn Context, args: Args) -> Result<Value> {
     }
 }
 
+/// Counter-based SplitMix64 data (the benchmark generator of ../shared/bench/README.md): a
+/// pure function of (seed, index), independent of the session generator, so it is PURE and the
+/// same call gives the same bits anywhere, in any order, on any thread count.
+fn splitmix64(cx: &dyn Context, args: Args) -> Result<Value> {
+    let seed = args[0]
+        .as_i64()
+        .ok_or_else(|| bad_arg("splitmix64", 0, "an integer seed", &args[0]))?;
+    let shape = size_arg("splitmix64", &args[1], 1)?;
+    let spread = match &args[2] {
+        Value::Nil => Spread::Uniform,
+        Value::Str(s) if &**s == "uniform" => Spread::Uniform,
+        Value::Str(s) if &**s == "symmetric" => Spread::Symmetric,
+        Value::Str(s) => {
+            return Err(
+                Error::value(format!("splitmix64: unknown distribution \"{s}\""))
+                    .at_arg(2, "not \"uniform\" or \"symmetric\"")
+                    .with_help("dist is \"uniform\" ([0, 1)) or \"symmetric\" ([-1, 1))"),
+            )
+        }
+        other => return Err(bad_arg("splitmix64", 2, "a distribution name", other)),
+    };
+    let count = check_shape(&shape, DType::Float).map_err(|e| e.context("splitmix64"))?;
+    cx.check_interrupt()?;
+    let mut out = vec![0.0; count];
+    splitmix64_fill(seed as u64, spread, &mut out);
+    let array = ArrayD::from_shape_vec(IxDyn(&shape), out)
+        .map_err(|e| Error::internal(format!("splitmix64: {e}")))?;
+    Ok(Value::from_array(Array::from_float(array)))
+}
+
 const fn rand_prim(
     name: &'static str,
     signature: &'static str,
@@ -399,6 +429,32 @@ const fn rand_prim(
 }
 
 pub(crate) static PRIMITIVES: &[Primitive] = &[
+    Primitive {
+        name: "splitmix64",
+        family: Family::Matrixops,
+        tier: Tier::T4,
+        signature: "splitmix64(seed, size=nil, dist=\"uniform\")",
+        help: "Deterministic float64 data from the counter-based SplitMix64 stream (physl's own; \
+               the benchmark generator of shared/bench/README.md, bit for bit the same as its \
+               NumPy side).\n\
+               Element i (row-major) is mix64(seed + (i+1) * 0x9E3779B97F4A7C15) with \
+               SplitMix64's finaliser; dist \"uniform\" (default) takes its top 53 bits times \
+               2^-53 ([0, 1), exact), \"symmetric\" gives 2u - 1 ([-1, 1), exact). size as for \
+               random. Unlike random it does not touch the session generator: the result \
+               depends only on the arguments (negative seeds are taken modulo 2^64).",
+        examples: &[
+            ("splitmix64(1, 3)", "[0.566562, 0.745782, 0.971003]"),
+            (
+                "splitmix64(1, 3, \"symmetric\")",
+                "[0.133123, 0.491564, 0.942006]",
+            ),
+            ("shape(splitmix64(2, list(2, 3)))", "list(2, 3)"),
+            ("splitmix64(1, 3, \"normal\")", "!physl::value"),
+        ],
+        effects: Effects::PURE,
+        dtype_aliases: false,
+        eval: Eval::Fn(splitmix64),
+    },
     rand_prim(
         "random",
         "random(size=nil, dist=nil, dtype=nil)",
@@ -607,5 +663,115 @@ mod tests {
         assert_eq!(plain(rows), "list(list(3, 2), [9, 12], [3, 7, 11])");
         assert_eq!(plain("shuffle(list())"), "list()");
         assert_eq!(plain("shuffle(5)"), "physl::type");
+    }
+
+    #[test]
+    fn splitmix64_primitive() {
+        use crate::testing::eval;
+        // README test vectors, through the interpreter
+        let v = eval("splitmix64(1, 3, \"symmetric\")").unwrap();
+        let a = v.to_array().unwrap();
+        let got: Vec<f64> = a.as_float().iter().copied().collect();
+        assert_eq!(
+            got,
+            [0.1331231503445618, 0.49156351452540226, 0.9420055071735924]
+        );
+        assert_eq!(
+            plain("splitmix64(1, 2) == splitmix64(1, 2, \"uniform\")"),
+            "[true, true]"
+        );
+        assert_eq!(
+            plain("all(reshape(splitmix64(3, list(4, 5)), 20) == splitmix64(3, 20))"),
+            "true",
+            "row-major fill"
+        );
+        assert_eq!(plain("shape(splitmix64(1))"), "list()");
+        assert_eq!(plain("splitmix64(1.5, 3)"), "physl::type");
+        assert_eq!(plain("splitmix64(1, -3)"), "physl::value");
+        assert_eq!(plain("splitmix64(1, 3, 5)"), "physl::type");
+        assert_eq!(plain("splitmix64(1, 3, \"normal\")"), "physl::value");
+        // the stream is independent of the session generator and of draws around it
+        assert_eq!(
+            plain(
+                "block(set_seed(1), define(a, splitmix64(9, 4)), random(3), \
+                   all(a == splitmix64(9, 4)))"
+            ),
+            "true"
+        );
+    }
+
+    /// Exact sum of values that are all multiples of 2^-53 with |x| < 1 (uniform and
+    /// symmetric data), rounded once: Python's math.fsum.
+    fn exact_sum(x: &[f64]) -> f64 {
+        let scale = 9_007_199_254_740_992.0;
+        let total: i128 = x.iter().map(|&v| (v * scale) as i128).sum();
+        total as f64 / scale
+    }
+
+    /// Checks our data against `numpy_ref.py vectors` (probes and exactly rounded sums of
+    /// every workload's inputs); skips when python3, numpy or the script is absent.
+    #[test]
+    fn splitmix64_matches_numpy_ref_vectors() {
+        use crate::kernels::random::{splitmix64_fill, Spread};
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench/numpy_ref.py");
+        let out = match std::process::Command::new("python3")
+            .args([script, "vectors"])
+            .output()
+        {
+            Ok(o) if o.status.success() => o.stdout,
+            _ => {
+                eprintln!("skipped: `python3 {script} vectors` did not run (numpy absent?)");
+                return;
+            }
+        };
+        let probes: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let cases: [(&str, u64, Spread, usize); 5] = [
+            ("gemm --n 1000: A", 1, Spread::Symmetric, 1_000_000),
+            ("gemm --n 1000: B", 2, Spread::Symmetric, 1_000_000),
+            ("gemv --n 10000: x", 2, Spread::Symmetric, 10_000),
+            (
+                "sum-reduce: x with --n 1000000",
+                1,
+                Spread::Uniform,
+                1_000_000,
+            ),
+            ("lra: X", 1, Spread::Symmetric, 569 * 30),
+        ];
+        for (key, seed, spread, n) in cases {
+            let p = &probes[key];
+            let mut x = vec![0.0; n];
+            splitmix64_fill(seed, spread, &mut x);
+            let elements = p["elements"].as_object().unwrap();
+            assert!(!elements.is_empty(), "{key}");
+            for (i, hex) in elements {
+                let i: usize = i.parse().unwrap();
+                assert_eq!(hex_float(hex.as_str().unwrap()), x[i], "{key} [{i}]");
+            }
+            // serde_json's default float parser may be an ulp off; Rust's own parse is exact
+            let raw = std::str::from_utf8(&out).unwrap();
+            let after = &raw[raw.find(&format!("\"{key}\"")).unwrap()..];
+            let field = &after[after.find("\"fsum\": ").unwrap() + 8..];
+            let fsum: f64 = field[..field.find(['\n', ',', '}']).unwrap()]
+                .trim()
+                .parse()
+                .unwrap();
+            assert_eq!(exact_sum(&x).to_bits(), fsum.to_bits(), "{key}: fsum");
+        }
+    }
+
+    /// Parses Python's `float.hex()` form (`-0x1.8bd3ac6c93f9ep-1`, `0x0.0p+0`).
+    fn hex_float(s: &str) -> f64 {
+        let (neg, s) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
+        let s = s.strip_prefix("0x").unwrap();
+        let (mant, exp) = s.split_once('p').unwrap();
+        let (int, frac) = mant.split_once('.').unwrap();
+        let m = u64::from_str_radix(&format!("{int}{frac}"), 16).unwrap();
+        let e: i32 = exp.parse::<i32>().unwrap() - 4 * frac.len() as i32;
+        let v = m as f64 * 2f64.powi(e);
+        if neg {
+            -v
+        } else {
+            v
+        }
     }
 }

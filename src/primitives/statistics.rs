@@ -582,4 +582,73 @@ mod tests {
             r#"{"dtype": "int64", "shape": [2, 1, 2, 1], "data": [5, 7, 13, 15]}"#
         );
     }
+
+    /// Every number in a value (lists flattened), as bits.
+    fn bits(v: &Value, out: &mut Vec<u64>) {
+        match v {
+            Value::List(_) => {
+                for item in v.list_items().map(|l| l.into_vec()).unwrap_or_default() {
+                    bits(&item, out);
+                }
+            }
+            other => {
+                let a = other.to_array().expect("a number or an array");
+                out.extend(a.as_float().iter().map(|x| x.to_bits()));
+            }
+        }
+    }
+
+    /// Reductions, argmin, products and a few LRA steps give the same bits in pools of 1, 2 and
+    /// 8 threads, at sizes above every parallel threshold (spec: results do not depend on the
+    /// thread count).
+    #[test]
+    fn bit_identical_on_1_2_and_8_threads() {
+        let src = r#"
+            define(x, splitmix64(1, 1000003, "symmetric"))
+            define(m, reshape(splitmix64(2, 8 * 100001, "symmetric"), list(8, 100001)))
+            define(t, reshape(splitmix64(3, 3 * 200000), list(200000, 3)))
+            define(a, reshape(splitmix64(4, 300 * 300, "symmetric"), list(300, 300)))
+            define(v, splitmix64(5, 300, "symmetric"))
+            define(lx, reshape(splitmix64(6, 20000 * 30, "symmetric"), list(20000, 30)))
+            define(ly, astype(splitmix64(7, 20000) < 0.5, "float"))
+            define(w, constant(0.0, 30))
+            define(step, 0)
+            while(step < 5, block(
+                store(w, w - 1e-3 * dot(transpose(lx), 1.0 / (1.0 + exp(-dot(lx, w))) - ly)),
+                store(step, step + 1)))
+            list(sum(x), mean(x), var(x), sum(m, 0), sum(m, 1), mean(m, 1), sum(t, 0),
+                 mean(t, 0), amax(m, 1), argmin(m, 0), argmax(m, 0), argmin(x), argmax(t, 1),
+                 dot(x, x), dot(a, a), dot(a, v), dot(v, a), w)
+        "#;
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let v = pool.install(|| crate::testing::eval(src)).unwrap();
+            let mut out = Vec::new();
+            bits(&v, &mut out);
+            out
+        };
+        let one = run(1);
+        assert!(one.len() > 200_000, "{}", one.len());
+        assert_eq!(one, run(2), "2 threads");
+        assert_eq!(one, run(8), "8 threads");
+    }
+
+    /// argmin/argmax over axis 0 walk the rows in place; they agree with the lane version
+    /// (through a transpose) on ties and NaNs, small and above the parallel threshold.
+    #[test]
+    fn leading_axis_arg_extremes_agree_with_lanes() {
+        let small = "define(m, [[1.0, nan, 2.0, 0.0, 3.0], [1.0, 0.0, nan, 0.0, 3.0], \
+                     [0.5, nan, 1.0, -1.0, 4.0]]) ";
+        assert_eq!(
+            crate::testing::plain(&format!("{small} list(argmin(m, 0), argmax(m, 0))")),
+            "list([2, 0, 1, 2, 0], [0, 0, 1, 0, 2])"
+        );
+        let big = "define(m, floor(4.0 * reshape(splitmix64(8, 8 * 30001), list(8, 30001)))) \
+                   list(all(argmin(m, 0) == argmin(transpose(m), 1)), \
+                        all(argmax(m, 0) == argmax(transpose(m), 1)))";
+        assert_eq!(crate::testing::plain(big), "list(true, true)");
+    }
 }

@@ -42,9 +42,10 @@ syn keyword physlPrimitive make_list maximum mean minimum ndim nonzero norm norm
 syn keyword physlPrimitive num_localities outer pad parallel_map power prepend prod randn
 syn keyword physlPrimitive random random_integers random_sample range real repeat reshape rint
 syn keyword physlPrimitive set_seed shape shuffle sign sin sinh size slice
-syn keyword physlPrimitive slice_column slice_page slice_row sort sqrt square squeeze stack
-syn keyword physlPrimitive std string sum tan tanh tensordot tile trace
-syn keyword physlPrimitive transpose trunc tuple_slice unique var vsplit vstack where
+syn keyword physlPrimitive slice_column slice_page slice_row sort splitmix64 sqrt square squeeze
+syn keyword physlPrimitive stack std string sum tan tanh tensordot tile
+syn keyword physlPrimitive trace transpose trunc tuple_slice unique var vsplit vstack
+syn keyword physlPrimitive where
 
 " dtype-suffixed aliases (NAME__bool, NAME__int, NAME__float)
 syn match physlPrimitive "\<\(__add\|__div\|__minus\|__mod\|__mul\|__sub\|linearmatrix\|linspace\|maximum\|minimum\|power\)__\(bool\|int\|float\)\>"
