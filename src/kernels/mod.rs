@@ -14,3 +14,4 @@ pub mod reduce;
 pub mod serial;
 pub mod shape;
 pub mod unary;
+pub mod vmath;
