@@ -132,6 +132,13 @@ pub enum NodeKind {
         expr: Box<Node>,
         done: Box<Node>,
     },
+    /// A chain of elementwise operations made one kernel by `compile::fuse`; `leaves` are
+    /// the other subtrees (all effect-free), evaluated first, in source order.
+    /// `fused.describe()` prints the expression for tree dumps.
+    Fused {
+        fused: Arc<crate::kernels::fused::Fused>,
+        leaves: Box<[Node]>,
+    },
 }
 
 /// Operators with a direct kernel path.
@@ -228,6 +235,7 @@ impl Node {
             NodeKind::Store { .. } | NodeKind::StoreSlice { .. } => "store",
             NodeKind::Lambda { .. } => "lambda",
             NodeKind::Timer { .. } => "timer",
+            NodeKind::Fused { .. } => "fused",
         }
     }
 }

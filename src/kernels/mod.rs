@@ -3,6 +3,7 @@
 
 pub mod decomp;
 pub mod elementwise;
+pub mod fused;
 pub mod index;
 pub mod iterate;
 pub mod krylov;

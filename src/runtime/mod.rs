@@ -353,6 +353,14 @@ impl<'r> Interp<'r> {
                 )?;
                 Ok(v)
             }
+            NodeKind::Fused { fused, leaves } => match self.eval_args(leaves, frame) {
+                Ok(values) => fused.eval(self, values),
+                // the first error must be the unfused tree's: rerun in its order
+                Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
+                    Some(leaf) => self.eval(leaf, frame),
+                    None => Err(Error::internal("fused: leaf out of range")),
+                }),
+            },
         }
     }
 
