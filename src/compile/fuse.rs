@@ -18,23 +18,24 @@ use crate::kernels::fused::{FExpr, FNode, FOp, Fused, Origin};
 use crate::kernels::unary::UnaryOp;
 use crate::primitives::Effects;
 use crate::value::Value;
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-thread_local! {
-    static DISABLED: Cell<bool> = const { Cell::new(false) };
-}
+/// Process-wide: compilation runs on its own big-stack thread, so a thread-local switch
+/// would not reach it.
+static DISABLED: AtomicBool = AtomicBool::new(false);
 
-/// Runs `f` (which compiles) with fusion off on this thread.
+/// Runs `f` (which compiles) with fusion off. The switch is process-wide: callers that
+/// compile concurrently must serialise (the tests hold a lock).
 pub fn without_fusion<T>(f: impl FnOnce() -> T) -> T {
-    let before = DISABLED.with(|d| d.replace(true));
+    let before = DISABLED.swap(true, Ordering::SeqCst);
     let r = f();
-    DISABLED.with(|d| d.set(before));
+    DISABLED.store(before, Ordering::SeqCst);
     r
 }
 
 fn enabled() -> bool {
-    !DISABLED.with(Cell::get) && std::env::var_os("PHYSL_NO_FUSION").is_none_or(|v| v == "0")
+    !DISABLED.load(Ordering::SeqCst) && std::env::var_os("PHYSL_NO_FUSION").is_none_or(|v| v == "0")
 }
 
 /// Fuses every eligible subtree of `node` (not descending into lambdas: their bodies are

@@ -248,10 +248,12 @@ fn map_same<T: Elem>(mut a: Arc<ArrayD<T>>, f: impl Fn(T) -> T + Sync + Send) ->
 
 /// Contiguous arrays of at least this many elements are mapped on the rayon pool, in tasks
 /// of [`PAR_TASK`] elements (fixed, so the split never depends on the thread count; each
-/// element is computed alone, so the split could not change a bit anyway). Measured with
-/// `a * 2.0` and `a + b` on fresh outputs on this 2-core machine: below ~100k elements
-/// (800 KB, in L2) the task overhead and the second core's cold cache cost more than they
-/// save; at 2^17 two threads are 1.3-1.6x faster, at 10^6 and above 1.6-1.9x.
+/// element is computed alone, so the split could not change a bit anyway).
+/// NOT YET MEASURED PROPERLY: 2^17 (1 MB of f64, past L2) is a first guess. The attempt
+/// (fused sigmoid and `a * x + a` at 2^15, 2^17, 2^20 elements, 1 vs 2 threads) ran while
+/// two compilers held both cores (load 3.5) and showed no 2-thread gain at any size
+/// (2^20: 2.47 vs 2.54 ms sigmoid, 0.75 vs 0.82 ms axpy), so it says nothing about the
+/// crossover; redo it on a quiet machine.
 pub const PAR_MIN: usize = 1 << 17;
 /// Elements per parallel task (256 KB of f64: long enough to amortise a task, short enough
 /// to balance two to eight threads on arrays just above [`PAR_MIN`]).

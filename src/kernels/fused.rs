@@ -39,10 +39,9 @@ use std::sync::Arc;
 pub const CHUNK: usize = 1024;
 /// Elements per parallel task (a multiple of [`CHUNK`]); the split depends only on the size.
 pub const TASK: usize = PAR_TASK;
-/// Outputs of at least this many elements run on the rayon pool. Measured with the sigmoid
-/// and `a * b + c` programs on this 2-core machine (fresh outputs, medians of 7): at 2^15
-/// elements two threads are no faster than one, at 2^17 they are 1.4x faster, at 10^6
-/// and above 1.7-1.9x.
+/// Outputs of at least this many elements run on the rayon pool: the same first guess as
+/// the unfused kernels' threshold (see `elementwise::PAR_MIN`: not yet measured on a quiet
+/// machine).
 pub const PAR_MIN: usize = 1 << 17;
 
 /// An elementwise operation of a fused expression.
@@ -163,7 +162,7 @@ impl Fused {
     /// leaf `i`.
     pub fn describe(&self) -> String {
         let mut s = String::from("fused(");
-        write_expr(&mut s, &self.root, false);
+        write_expr(&mut s, &self.root, 0);
         s.push(')');
         s
     }
@@ -585,7 +584,29 @@ fn emit(e: &FExpr, n_leaves: usize, consts: &mut Vec<Value>, prog: &mut Vec<Inst
     }
 }
 
-fn write_expr(s: &mut String, e: &FExpr, paren: bool) {
+/// Binding strength of an infix operation (`None`: not written infix).
+fn infix(n: &FNode) -> Option<(&'static str, u8)> {
+    if n.origin != Origin::Binary {
+        return None;
+    }
+    Some(match n.op {
+        FOp::Arith(BinOp::Add) => ("+", 2),
+        FOp::Arith(BinOp::Sub) => ("-", 2),
+        FOp::Arith(BinOp::Mul) => ("*", 3),
+        FOp::Arith(BinOp::Div) => ("/", 3),
+        FOp::Arith(BinOp::Mod) => ("%", 3),
+        FOp::Cmp(CmpOp::Eq) => ("==", 1),
+        FOp::Cmp(CmpOp::Ne) => ("!=", 1),
+        FOp::Cmp(CmpOp::Lt) => ("<", 1),
+        FOp::Cmp(CmpOp::Le) => ("<=", 1),
+        FOp::Cmp(CmpOp::Gt) => (">", 1),
+        FOp::Cmp(CmpOp::Ge) => (">=", 1),
+        _ => return None,
+    })
+}
+
+/// Writes `e`, in parentheses when it binds less tightly than `min` requires.
+fn write_expr(s: &mut String, e: &FExpr, min: u8) {
     match e {
         FExpr::Leaf(i) => {
             let _ = write!(s, "_{i}");
@@ -597,38 +618,21 @@ fn write_expr(s: &mut String, e: &FExpr, paren: bool) {
             other => s.push_str(&crate::value::format::plain(other)),
         },
         FExpr::Op(n) => {
-            let infix = match n.op {
-                FOp::Arith(op) if n.origin == Origin::Binary => Some(match op {
-                    BinOp::Add => "+",
-                    BinOp::Sub => "-",
-                    BinOp::Mul => "*",
-                    BinOp::Div => "/",
-                    BinOp::Mod => "%",
-                    _ => op.name(),
-                }),
-                FOp::Cmp(op) if n.origin == Origin::Binary => Some(match op {
-                    CmpOp::Eq => "==",
-                    CmpOp::Ne => "!=",
-                    CmpOp::Lt => "<",
-                    CmpOp::Le => "<=",
-                    CmpOp::Gt => ">",
-                    CmpOp::Ge => ">=",
-                }),
-                _ => None,
-            };
-            if let (Some(sym), [l, r, ..]) = (infix, n.args.as_slice()) {
+            if let (Some((sym, prec)), [l, r, ..]) = (infix(n), n.args.as_slice()) {
+                let paren = prec < min;
                 if paren {
                     s.push('(');
                 }
-                write_expr(s, l, true);
+                // left-associative: a right operand of equal strength needs parentheses
+                write_expr(s, l, prec);
                 let _ = write!(s, " {sym} ");
-                write_expr(s, r, true);
+                write_expr(s, r, prec + 1);
                 if paren {
                     s.push(')');
                 }
             } else if let (FOp::Unary(UnaryOp::Neg), [x, ..]) = (n.op, n.args.as_slice()) {
                 s.push('-');
-                write_expr(s, x, true);
+                write_expr(s, x, 4);
             } else {
                 s.push_str(n.prim.name);
                 s.push('(');
@@ -636,7 +640,7 @@ fn write_expr(s: &mut String, e: &FExpr, paren: bool) {
                     if k > 0 {
                         s.push_str(", ");
                     }
-                    write_expr(s, a, false);
+                    write_expr(s, a, 0);
                 }
                 s.push(')');
             }

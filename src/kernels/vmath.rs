@@ -17,7 +17,7 @@
 
 const LN2_HI: f64 = 6.93147180369123816490e-01;
 const LN2_LO: f64 = 1.90821492927058770002e-10;
-const INV_LN2: f64 = 1.44269504088896338700e+00;
+const INV_LN2: f64 = std::f64::consts::LOG2_E; // fdlibm's invln2, the same double
 const P1: f64 = 1.66666666666666019037e-01;
 const P2: f64 = -2.77777777770155933842e-03;
 const P3: f64 = 6.61375632143793436117e-05;
@@ -41,9 +41,9 @@ fn pow2(n: f64) -> f64 {
 /// +inf → +inf, -inf → 0, overflow → inf, underflow → 0, subnormal results rounded once).
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
-    // clamped so that k stays in [-1077, 1025]; NaN becomes a finite value here (max/min
-    // return the other operand) and is selected back at the end
-    let xc = f64::min(f64::max(x, -746.0), 710.0);
+    // clamped so that k stays in [-1077, 1025]; a NaN stays NaN through the arithmetic
+    // (no integer conversion, nothing to trap) and is selected at the end
+    let xc = x.clamp(-746.0, 710.0);
     let kf = (xc * INV_LN2 + ROUND) - ROUND;
     let hi = xc - kf * LN2_HI; // exact: LN2_HI has 32 trailing zero bits
     let lo = kf * LN2_LO;
@@ -148,7 +148,7 @@ mod tests {
             two_sum(p, e)
         }
         // ln 2 as a triple of doubles, enough for |k| <= 1100
-        const L1: f64 = 0.6931471805599453;
+        const L1: f64 = std::f64::consts::LN_2;
         const L2: f64 = 2.3190468138462996e-17;
         const L3: f64 = 5.707708438416212e-34;
         let k = (x / L1).round();
