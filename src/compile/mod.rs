@@ -2,6 +2,7 @@
 //! [`tree`]), expands the special forms, maps operators to primitives, and checks arities and
 //! keywords against the primitive table — all before anything runs (spec 2.1).
 
+pub mod fuse;
 mod scope;
 pub mod tree;
 
@@ -88,7 +89,8 @@ pub fn compile_program(exprs: &[Expr], globals: &mut GlobalScope) -> Result<Prog
         fn_names: vec!["the program".to_string()],
         locals_seen: Vec::new(),
     };
-    let body: Vec<Node> = exprs.iter().map(|e| c.expr(e)).collect::<Result<_>>()?;
+    let mut body: Vec<Node> = exprs.iter().map(|e| c.expr(e)).collect::<Result<_>>()?;
+    body.iter_mut().for_each(fuse::fuse);
     let state = c
         .fns
         .pop()
@@ -747,7 +749,11 @@ impl Compiler<'_> {
             let mut param_code = Vec::with_capacity(params.len());
             for (p, pname) in params.iter().zip(&info.params) {
                 let default = match keyword_of(p)? {
-                    Some((_, d)) => Some(self.expr(d)?),
+                    Some((_, d)) => {
+                        let mut d = self.expr(d)?;
+                        fuse::fuse(&mut d);
+                        Some(d)
+                    }
                     None => None,
                 };
                 param_code.push(ParamCode {
@@ -755,7 +761,8 @@ impl Compiler<'_> {
                     default,
                 });
             }
-            let body = self.expr(body)?;
+            let mut body = self.expr(body)?;
+            fuse::fuse(&mut body);
             Ok((param_code, body))
         })();
         self.fn_names.pop();

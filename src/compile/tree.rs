@@ -184,6 +184,13 @@ pub enum NodeKind {
         expr: Box<Node>,
         done: Box<Node>,
     },
+    /// A chain of elementwise operations made one kernel by `compile::fuse`; `leaves` are
+    /// the other subtrees (all effect-free), evaluated first, in source order.
+    /// `fused.describe()` prints the expression for tree dumps.
+    Fused {
+        fused: Arc<crate::kernels::fused::Fused>,
+        leaves: Box<[Node]>,
+    },
 }
 
 impl NodeKind {
@@ -243,6 +250,7 @@ impl NodeKind {
                 f(expr);
                 f(done);
             }
+            NodeKind::Fused { leaves, .. } => leaves.iter().for_each(f),
         }
     }
 }
@@ -335,8 +343,10 @@ impl Node {
         });
         // only operands of an operator or a primitive are scheduled; special forms order
         // their children themselves
-        let fork = matches!(kind, NodeKind::Binary { .. } | NodeKind::Prim { .. })
-            && crate::runtime::sched::may_fork(&children);
+        let fork = matches!(
+            kind,
+            NodeKind::Binary { .. } | NodeKind::Prim { .. } | NodeKind::Fused { .. }
+        ) && crate::runtime::sched::may_fork(&children);
         drop(children);
         Node {
             kind,
@@ -374,6 +384,7 @@ impl Node {
             NodeKind::Store { .. } | NodeKind::StoreSlice { .. } => "store",
             NodeKind::Lambda { .. } => "lambda",
             NodeKind::Timer { .. } => "timer",
+            NodeKind::Fused { .. } => "fused",
         }
     }
 }

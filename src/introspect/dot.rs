@@ -69,6 +69,9 @@ fn attributes(tree: &Tree, times: Times, out: &mut String) {
             let _ = write!(label, " {i}");
         }
         let _ = write!(label, "\\n{}:{}", n.line, n.col);
+        if let Some(d) = &n.detail {
+            let _ = write!(label, "\\n{d}");
+        }
         let stats = n.addr.and_then(|a| times.and_then(|t| t.get(&a)));
         let mut attrs = String::new();
         if let Some(s) = stats {

@@ -30,6 +30,8 @@ pub struct TreeNode {
     pub addr: Option<usize>,
     /// `cat` of trace events: the primitive's family, `core` for language constructs.
     pub family: &'static str,
+    /// More to show in labels: the expression of a fused node.
+    pub detail: Option<String>,
 }
 
 impl TreeNode {
@@ -155,6 +157,7 @@ impl Tree {
                 children: Vec::new(),
                 addr: Some(r.addr),
                 family: r.meta.family,
+                detail: None,
             });
         }
     }
@@ -267,6 +270,7 @@ impl Walker<'_> {
             children: Vec::new(),
             addr,
             family,
+            detail: None,
         });
         if let Some(a) = addr {
             self.tree.by_addr.entry(a).or_insert(i);
@@ -438,9 +442,14 @@ impl Walker<'_> {
                 self.visit_all(me, [&**expr, &**done]);
                 me
             }
-            // Kinds added later (fused nodes) show as leaves named by their kind.
-            #[allow(unreachable_patterns)]
-            _ => self.add_node(node, node.kind_name(), None, at),
+            NodeKind::Fused { fused, leaves } => {
+                let me = self.add_node(node, "fused", None, at);
+                if let Some(n) = self.tree.nodes.get_mut(me) {
+                    n.detail = Some(fused.describe());
+                }
+                self.visit_all(me, leaves.iter());
+                me
+            }
         })
     }
 

@@ -3,6 +3,7 @@
 
 pub mod decomp;
 pub mod elementwise;
+pub mod fused;
 pub mod index;
 pub mod iterate;
 pub mod krylov;
@@ -14,3 +15,4 @@ pub mod reduce;
 pub mod serial;
 pub mod shape;
 pub mod unary;
+pub mod vmath;

@@ -1,10 +1,12 @@
 //! Elementwise unary kernels (math functions, rounding, predicates) and the running
 //! reductions `cumsum`/`cumprod`, with NumPy result dtypes (spec 3.3).
 
-use super::elementwise::{Elem, Num, Operand};
+use super::elementwise::{zeroed_f64, Elem, Num, Operand, PAR_MIN, PAR_TASK};
+use super::vmath;
 use crate::diagnostics::{Error, Result};
 use crate::value::{DType, Value};
 use ndarray::Axis;
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Elementwise unary operations.
@@ -54,7 +56,7 @@ pub enum UnaryOp {
 
 /// How an operation treats int64 and bool input.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// Always computes and returns float64.
     Float,
     /// Keeps int64 input integral (bool input: see [`unary`]).
@@ -124,7 +126,7 @@ impl UnaryOp {
             .map(|(op, _)| *op)
     }
 
-    fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> Kind {
         use UnaryOp::*;
         match self {
             Neg | Absolute | Floor | Ceil | Trunc | Conj | Real | Imag | Square | Sign => {
@@ -190,7 +192,7 @@ pub fn unary_num(op: UnaryOp, n: Num) -> Result<Num> {
     })
 }
 
-fn predicate(op: UnaryOp, f: f64) -> bool {
+pub(crate) fn predicate(op: UnaryOp, f: f64) -> bool {
     match op {
         UnaryOp::IsNan => f.is_nan(),
         UnaryOp::IsInf => f.is_infinite(),
@@ -229,7 +231,7 @@ pub fn float_fn(op: UnaryOp, x: f64) -> f64 {
         InvSqrt => 1.0 / x.sqrt(),
         Cbrt => x.cbrt(),
         InvCbrt => 1.0 / x.cbrt(),
-        Exp => x.exp(),
+        Exp => vmath::exp(x),
         Exp2 => x.exp2(),
         Exp10 => 10f64.powf(x),
         Log => x.ln(),
@@ -268,8 +270,53 @@ fn float_map(op: UnaryOp, o: Operand<f64>) -> Operand<f64> {
         Square => o.map(|x| x * x),
         Sqrt => o.map(f64::sqrt),
         Conj | Real => o,
+        Exp => map_slices(o, vmath::exp_into, vmath::exp_in_place),
         op => o.map(move |x| float_fn(op, x)),
     }
+}
+
+/// An operation with slice kernels (SIMD inside): in place when the buffer is not shared,
+/// on the rayon pool in fixed tasks when large.
+fn map_slices(
+    o: Operand<f64>,
+    into: fn(&[f64], &mut [f64]),
+    in_place: fn(&mut [f64]),
+) -> Operand<f64> {
+    let mut a = match o {
+        Operand::Scalar(x) => {
+            let mut v = [x];
+            in_place(&mut v);
+            return Operand::Scalar(v[0]);
+        }
+        Operand::Array(a) => a,
+    };
+    if let Some(d) = Arc::get_mut(&mut a).and_then(|m| m.as_slice_memory_order_mut()) {
+        if d.len() >= PAR_MIN {
+            d.par_chunks_mut(PAR_TASK).for_each(in_place);
+        } else {
+            in_place(d);
+        }
+        return Operand::Array(a);
+    }
+    if let Some(s) = a.as_slice() {
+        let mut v = zeroed_f64(s.len());
+        if s.len() >= PAR_MIN {
+            v.par_chunks_mut(PAR_TASK)
+                .zip(s.par_chunks(PAR_TASK))
+                .for_each(|(d, s)| into(s, d));
+        } else {
+            into(s, &mut v);
+        }
+        if let Ok(r) = ndarray::ArrayD::from_shape_vec(a.raw_dim(), v) {
+            return Operand::Array(Arc::new(r));
+        }
+    }
+    // not contiguous: element by element through the same kernel
+    Operand::Array(Arc::new(a.mapv(|x| {
+        let mut v = [x];
+        in_place(&mut v);
+        v[0]
+    })))
 }
 
 /// The scalar function of an integral operation on int64 (wrapping, as NumPy).

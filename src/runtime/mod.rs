@@ -548,6 +548,19 @@ impl<'r> Interp<'r> {
                 )?;
                 Ok(v)
             }
+            NodeKind::Fused { fused, leaves } => match if node.sched.fork {
+                let children: smallvec::SmallVec<[&Node; 4]> = leaves.iter().collect();
+                self.eval_children(&children, frame)
+            } else {
+                self.eval_args(leaves, frame)
+            } {
+                Ok(values) => fused.eval(self, values),
+                // the first error must be the unfused tree's: rerun in its order
+                Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
+                    Some(leaf) => self.eval(leaf, frame),
+                    None => Err(Error::internal("fused: leaf out of range")),
+                }),
+            },
         }
     }
 

@@ -1,0 +1,714 @@
+//! Fused elementwise kernels: a chain of elementwise operations (arithmetic, comparisons,
+//! math functions, `where`) evaluated in one pass over memory.
+//!
+//! The compiler (`compile::fuse`) turns a subtree of elementwise operations into a [`Fused`]
+//! expression whose leaves are the other subtrees. At run time the leaves are evaluated,
+//! then [`Fused::eval`] either
+//! - runs the **fast path**: when every leaf is float64 (arrays or scalars), a bool, or an
+//!   int64 scalar that the operation consuming it promotes to float64, and the types of every
+//!   intermediate result are float64 or bool, the postfix program runs over the broadcast
+//!   output in chunks of [`CHUNK`] elements (registers stay in L1), in rayon tasks of
+//!   [`TASK`] elements above [`PAR_MIN`], writing in place into a uniquely owned float64 leaf
+//!   of the output's shape; or
+//! - **falls back** to the unfused operations, one by one, on the leaf values (int arrays,
+//!   strings, lists, shape mismatches...), so that results and errors (with the spans of
+//!   both operands) are exactly those of the unfused tree.
+//!
+//! The fast path computes each element with the same scalar functions as the unfused
+//! kernels (`float_scalar`, `CmpOp::test`, `float_fn`, `vmath::exp`), in the same dtype, so
+//! its results are bit-identical to them; bools travel as 0.0 / 1.0, which every consumer
+//! maps exactly as NumPy's promotion does.
+
+use super::elementwise::{
+    self, compare_at, float_scalar, zeroed_f64, BinOp, CmpOp, Elem, PAR_TASK,
+};
+use super::unary::{float_fn, predicate, Kind, UnaryOp};
+use super::vmath;
+use crate::diagnostics::{Error, Result};
+use crate::primitives::{Args, Context, Eval, Primitive};
+use crate::syntax::span::Span;
+use crate::value::broadcast::broadcast_pair;
+use crate::value::{check_shape, Array, DType, Value};
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Elements per chunk: every register is one chunk of f64 (8 KB), so a program of a few
+/// operations keeps its registers in L1/L2 while it streams its inputs and output.
+pub const CHUNK: usize = 1024;
+/// Elements per parallel task (a multiple of [`CHUNK`]); the split depends only on the size.
+pub const TASK: usize = PAR_TASK;
+/// Outputs of at least this many elements run on the rayon pool: the same first guess as
+/// the unfused kernels' threshold (see `elementwise::PAR_MIN`: not yet measured on a quiet
+/// machine).
+pub const PAR_MIN: usize = 1 << 17;
+
+/// An elementwise operation of a fused expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FOp {
+    Arith(BinOp),
+    Cmp(CmpOp),
+    Unary(UnaryOp),
+    /// `where(cond, x, y)`.
+    Where,
+}
+
+impl FOp {
+    /// Number of operands (the leading arguments of the call).
+    pub fn arity(self) -> usize {
+        match self {
+            FOp::Arith(_) | FOp::Cmp(_) => 2,
+            FOp::Unary(_) => 1,
+            FOp::Where => 3,
+        }
+    }
+}
+
+/// How the unfused tree evaluated an operation: as the evaluator's operator node
+/// (`NodeKind::Binary`) or as a primitive call (`NodeKind::Prim`). The fallback repeats it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Binary,
+    Prim,
+}
+
+/// A fused expression.
+#[derive(Debug)]
+pub enum FExpr {
+    /// Leaf `i`: the value of the fused node's child `i`.
+    Leaf(u32),
+    /// A constant of the source (its value is known at compile time).
+    Const(Value),
+    Op(Box<FNode>),
+}
+
+/// One operation with everything the unfused evaluation needed.
+#[derive(Debug)]
+pub struct FNode {
+    pub op: FOp,
+    pub prim: &'static Primitive,
+    pub origin: Origin,
+    /// All arguments of the call in order: the operands, then (for primitive calls) the
+    /// constant defaults the compiler filled in.
+    pub args: Vec<FExpr>,
+    pub span: Span,
+    /// The spans of the argument nodes, for error labels.
+    pub arg_spans: Vec<Span>,
+}
+
+/// Where an instruction reads an operand.
+#[derive(Clone, Copy, Debug)]
+enum Arg {
+    /// Input `i`: leaf `i`, or constant `i - n_leaves`.
+    In(usize),
+    /// The result of instruction `i`.
+    Reg(usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Instr {
+    op: FOp,
+    args: [Arg; 3],
+}
+
+/// A fused expression and its postfix program.
+#[derive(Debug)]
+pub struct Fused {
+    pub root: FExpr,
+    pub n_leaves: usize,
+    consts: Vec<Value>,
+    prog: Vec<Instr>,
+}
+
+/// The type of a value inside the fast path; all travel as f64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ty {
+    Float,
+    /// 0.0 or 1.0.
+    Bool,
+    /// An int64 scalar (only inputs), promoted by the operation that consumes it.
+    Int,
+}
+
+impl Ty {
+    fn dtype(self) -> DType {
+        match self {
+            Ty::Float => DType::Float,
+            Ty::Bool => DType::Bool,
+            Ty::Int => DType::Int,
+        }
+    }
+}
+
+impl Fused {
+    /// Builds the program of `root` (an [`FExpr::Op`]) over `n_leaves` leaves.
+    pub fn new(root: FExpr, n_leaves: usize) -> Fused {
+        let mut f = Fused {
+            root,
+            n_leaves,
+            consts: Vec::new(),
+            prog: Vec::new(),
+        };
+        let mut consts = Vec::new();
+        let mut prog = Vec::new();
+        emit(&f.root, n_leaves, &mut consts, &mut prog);
+        f.consts = consts;
+        f.prog = prog;
+        f
+    }
+
+    /// The expression as text for tree dumps: `fused(1.0 / (1.0 + exp(-_0)))`, `_i` being
+    /// leaf `i`.
+    pub fn describe(&self) -> String {
+        let mut s = String::from("fused(");
+        write_expr(&mut s, &self.root, 0);
+        s.push(')');
+        s
+    }
+
+    /// Number of operations fused.
+    pub fn n_ops(&self) -> usize {
+        self.prog.len()
+    }
+
+    /// Evaluates the expression on the leaf values (in leaf order).
+    pub fn eval(&self, ctx: &dyn Context, mut leaves: Args) -> Result<Value> {
+        if let Some(plan) = self.plan(&leaves) {
+            return Ok(self.run(plan, &mut leaves));
+        }
+        let mut take = |i: u32| -> Result<Value> {
+            leaves
+                .get_mut(i as usize)
+                .map(std::mem::take)
+                .ok_or_else(|| Error::internal("fused: leaf out of range"))
+        };
+        slow(&self.root, ctx, &mut take)
+    }
+
+    /// The unfused evaluation with leaves evaluated on demand, in the unfused order: used
+    /// when evaluating the leaves up front failed, so that the first error is the one the
+    /// unfused tree reports (leaves are pure, so evaluating one twice changes nothing).
+    pub fn eval_lazy(
+        &self,
+        ctx: &dyn Context,
+        leaf: &mut dyn FnMut(u32) -> Result<Value>,
+    ) -> Result<Value> {
+        slow(&self.root, ctx, leaf)
+    }
+
+    // ------------------------------------------------------------------ fast path
+
+    /// Decides whether the fast path applies, without consuming anything.
+    fn plan(&self, leaves: &[Value]) -> Option<Plan> {
+        if leaves.len() != self.n_leaves {
+            return None;
+        }
+        let inputs = || leaves.iter().chain(self.consts.iter());
+        let mut tys = Vec::with_capacity(leaves.len() + self.consts.len());
+        let mut out: Vec<usize> = Vec::new();
+        let mut any_array = false;
+        for v in inputs() {
+            let ty = match v {
+                Value::Float(_) | Value::Array(Array::Float(_)) => Ty::Float,
+                Value::Bool(_) | Value::Array(Array::Bool(_)) => Ty::Bool,
+                Value::Int(_) => Ty::Int,
+                _ => return None,
+            };
+            if let Value::Array(a) = v {
+                any_array = true;
+                out = broadcast_pair(&out, a.shape())?;
+            }
+            tys.push(ty);
+        }
+        let mut regs: Vec<Ty> = Vec::with_capacity(self.prog.len());
+        for ins in &self.prog {
+            let t = |a: Arg| match a {
+                Arg::In(i) => tys[i],
+                Arg::Reg(i) => regs[i],
+            };
+            let [a, b, c] = ins.args.map(t);
+            let ty = match ins.op {
+                FOp::Arith(op) => match op.result_dtype(a.dtype(), b.dtype()) {
+                    Some(DType::Float) => Ty::Float,
+                    _ => return None,
+                },
+                FOp::Cmp(_) => match a.dtype().max(b.dtype()) {
+                    DType::Float | DType::Bool => Ty::Bool,
+                    DType::Int => return None,
+                },
+                FOp::Unary(op) => match (op.kind(), a) {
+                    (Kind::Float, _) => Ty::Float,
+                    (Kind::KeepInt, Ty::Float) => Ty::Float,
+                    (Kind::Predicate, Ty::Float) => Ty::Bool,
+                    _ => return None,
+                },
+                FOp::Where => match b.dtype().max(c.dtype()) {
+                    DType::Float => Ty::Float,
+                    _ => return None,
+                },
+            };
+            regs.push(ty);
+        }
+        let ty = *regs.last()?;
+        if any_array && check_shape(&out, ty.dtype()).is_err() {
+            return None;
+        }
+        Some(Plan {
+            ty,
+            shape: any_array.then_some(out),
+        })
+    }
+
+    fn run(&self, plan: Plan, leaves: &mut Args) -> Value {
+        let Some(shape) = plan.shape else {
+            // all scalars: one element
+            let ins: Vec<Input> = leaves
+                .iter()
+                .chain(self.consts.iter())
+                .map(|v| Input::Scalar(scalar_f64(v)))
+                .collect();
+            let mut out = [0.0];
+            self.run_range(&ins, 0, &mut out);
+            return match plan.ty {
+                Ty::Bool => Value::Bool(out[0] != 0.0),
+                _ => Value::Float(out[0]),
+            };
+        };
+        let n: usize = shape.iter().product();
+        // the output buffer: a uniquely owned float64 leaf of the output's shape, else new
+        let mut reuse = None;
+        if plan.ty == Ty::Float {
+            for (i, v) in leaves.iter_mut().enumerate() {
+                if let Value::Array(Array::Float(a)) = v {
+                    if a.shape() == shape.as_slice()
+                        && a.is_standard_layout()
+                        && Arc::get_mut(a).is_some()
+                    {
+                        reuse = Some(i);
+                        break;
+                    }
+                }
+            }
+        }
+        let mut owned: Option<Arc<ArrayD<f64>>> = None;
+        if let Some(i) = reuse {
+            if let Some(Value::Array(Array::Float(a))) = leaves.get_mut(i).map(std::mem::take) {
+                owned = Some(a);
+            }
+        }
+        let ins: Vec<Input> = leaves
+            .iter()
+            .chain(self.consts.iter())
+            .enumerate()
+            .map(|(k, v)| {
+                if reuse == Some(k) {
+                    Input::Output
+                } else {
+                    Input::of(v, &shape)
+                }
+            })
+            .collect();
+        match (plan.ty, owned) {
+            (Ty::Float, Some(mut a)) => {
+                if let Some(d) = Arc::get_mut(&mut a).and_then(|m| m.as_slice_mut()) {
+                    self.run_all(&ins, d);
+                }
+                Value::from_array(Array::Float(a))
+            }
+            (Ty::Float, None) => {
+                let mut v = zeroed_f64(n);
+                self.run_all(&ins, &mut v);
+                wrap(v, &shape)
+            }
+            _ => {
+                let mut v = zeroed_f64(n);
+                self.run_all(&ins, &mut v);
+                let b: Vec<bool> = if n >= PAR_MIN {
+                    let mut b = Vec::with_capacity(n);
+                    v.par_iter()
+                        .with_min_len(TASK)
+                        .map(|&x| x != 0.0)
+                        .collect_into_vec(&mut b);
+                    b
+                } else {
+                    v.iter().map(|&x| x != 0.0).collect()
+                };
+                wrap(b, &shape)
+            }
+        }
+    }
+
+    /// Runs the program over the whole output, in tasks above [`PAR_MIN`].
+    fn run_all(&self, ins: &[Input], out: &mut [f64]) {
+        if out.len() >= PAR_MIN {
+            out.par_chunks_mut(TASK)
+                .enumerate()
+                .for_each(|(t, o)| self.run_range(ins, t * TASK, o));
+        } else {
+            self.run_range(ins, 0, out);
+        }
+    }
+
+    /// Computes output elements `start .. start + out.len()` into `out` (which holds the
+    /// values of the reused leaf, if any, on entry).
+    fn run_range(&self, ins: &[Input], start: usize, out: &mut [f64]) {
+        let np = self.prog.len();
+        let mut regs = vec![0.0; np * CHUNK];
+        let mut bufs = vec![0.0; ins.len() * CHUNK];
+        let mut pos = 0;
+        while pos < out.len() {
+            let len = CHUNK.min(out.len() - pos);
+            let first = start + pos;
+            let dst_out = &mut out[pos..pos + len];
+            // gathered inputs and the reused leaf's values go to their buffers first
+            for (k, inp) in ins.iter().enumerate() {
+                let buf = &mut bufs[k * CHUNK..k * CHUNK + len];
+                match inp {
+                    Input::Output => buf.copy_from_slice(dst_out),
+                    Input::Gather {
+                        data,
+                        strides,
+                        dims,
+                    } => gather(data, strides, dims, first, buf),
+                    _ => {}
+                }
+            }
+            for (i, ins_) in self.prog.iter().enumerate() {
+                let (done, rest) = regs.split_at_mut(i * CHUNK);
+                let a = ins_.args.map(|a| src(a, done, ins, &bufs, first, len));
+                if i + 1 == np {
+                    apply(ins_.op, a, dst_out);
+                } else {
+                    apply(ins_.op, a, &mut rest[..len]);
+                }
+            }
+            pos += len;
+        }
+    }
+}
+
+struct Plan {
+    ty: Ty,
+    /// `None` when every input is a scalar.
+    shape: Option<Vec<usize>>,
+}
+
+/// An input of the fast path, ready for chunked access.
+enum Input<'a> {
+    Scalar(f64),
+    /// Contiguous, of the output's shape.
+    Slice(std::borrow::Cow<'a, [f64]>),
+    /// Broadcast: element `i` of the output reads `data[sum(idx_d * strides_d)]`.
+    Gather {
+        data: std::borrow::Cow<'a, [f64]>,
+        strides: Vec<usize>,
+        dims: Vec<usize>,
+    },
+    /// The reused leaf: its values are the output buffer's contents.
+    Output,
+}
+
+impl<'a> Input<'a> {
+    fn of(v: &'a Value, shape: &[usize]) -> Input<'a> {
+        use std::borrow::Cow;
+        let data: Cow<'a, [f64]> = match v {
+            Value::Array(Array::Float(a)) => match a.as_slice() {
+                Some(s) => Cow::Borrowed(s),
+                None => Cow::Owned(a.iter().copied().collect()),
+            },
+            // bools (and, defensively, ints) as exact f64: one conversion pass
+            Value::Array(Array::Bool(a)) => Cow::Owned(a.iter().map(|&b| b as u8 as f64).collect()),
+            Value::Array(Array::Int(a)) => Cow::Owned(a.iter().map(|&i| i as f64).collect()),
+            other => return Input::Scalar(scalar_f64(other)),
+        };
+        let own = v.shape().unwrap_or(&[]);
+        if own == shape {
+            return Input::Slice(data);
+        }
+        // row-major strides of the leaf, 0 along broadcast axes, aligned to the output
+        let pad = shape.len() - own.len();
+        let mut strides = vec![0; shape.len()];
+        let mut acc = 1;
+        for d in (0..own.len()).rev() {
+            strides[pad + d] = if own[d] == 1 { 0 } else { acc };
+            acc *= own[d];
+        }
+        Input::Gather {
+            data,
+            strides,
+            dims: shape.to_vec(),
+        }
+    }
+}
+
+fn scalar_f64(v: &Value) -> f64 {
+    match v {
+        Value::Float(x) => *x,
+        Value::Int(i) => *i as f64,
+        Value::Bool(b) => *b as u8 as f64,
+        _ => f64::NAN,
+    }
+}
+
+fn wrap<T: Elem>(v: Vec<T>, shape: &[usize]) -> Value {
+    match ArrayD::from_shape_vec(IxDyn(shape), v) {
+        Ok(a) => Value::from_array(T::wrap(Arc::new(a))),
+        Err(_) => Value::Nil,
+    }
+}
+
+/// Fills `buf` with the broadcast input's elements at output positions `first..`.
+fn gather(data: &[f64], strides: &[usize], dims: &[usize], first: usize, buf: &mut [f64]) {
+    let nd = dims.len();
+    let mut idx = [0usize; 8];
+    let mut rem = first;
+    for d in (0..nd).rev() {
+        if dims[d] > 0 {
+            idx[d] = rem % dims[d];
+            rem /= dims[d];
+        }
+    }
+    let mut off: usize = (0..nd).map(|d| idx[d] * strides[d]).sum();
+    for b in buf.iter_mut() {
+        *b = data.get(off).copied().unwrap_or(f64::NAN);
+        // increment the multi-index, innermost axis first
+        let mut d = nd;
+        while d > 0 {
+            d -= 1;
+            idx[d] += 1;
+            off += strides[d];
+            if idx[d] < dims[d] {
+                break;
+            }
+            off -= idx[d] * strides[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Operand `a` of an instruction over output elements `first .. first + len`.
+fn src<'a>(
+    a: Arg,
+    regs: &'a [f64],
+    ins: &'a [Input],
+    bufs: &'a [f64],
+    first: usize,
+    len: usize,
+) -> Src<'a> {
+    match a {
+        Arg::Reg(i) => Src::V(&regs[i * CHUNK..i * CHUNK + len]),
+        Arg::In(k) => match &ins[k] {
+            Input::Scalar(x) => Src::S(*x),
+            Input::Slice(d) => Src::V(&d[first..first + len]),
+            Input::Output | Input::Gather { .. } => Src::V(&bufs[k * CHUNK..k * CHUNK + len]),
+        },
+    }
+}
+
+/// An operand of one chunk.
+#[derive(Clone, Copy)]
+enum Src<'a> {
+    S(f64),
+    V(&'a [f64]),
+}
+
+fn map1(a: Src, dst: &mut [f64], f: impl Fn(f64) -> f64) {
+    match a {
+        Src::S(x) => dst.fill(f(x)),
+        Src::V(x) => dst.iter_mut().zip(x).for_each(|(d, &x)| *d = f(x)),
+    }
+}
+
+#[inline(always)]
+fn map2(a: Src, b: Src, dst: &mut [f64], f: impl Fn(f64, f64) -> f64) {
+    match (a, b) {
+        (Src::V(x), Src::V(y)) => {
+            for ((d, &x), &y) in dst.iter_mut().zip(x).zip(y) {
+                *d = f(x, y);
+            }
+        }
+        (Src::V(x), Src::S(y)) => dst.iter_mut().zip(x).for_each(|(d, &x)| *d = f(x, y)),
+        (Src::S(x), Src::V(y)) => dst.iter_mut().zip(y).for_each(|(d, &y)| *d = f(x, y)),
+        (Src::S(x), Src::S(y)) => dst.fill(f(x, y)),
+    }
+}
+
+/// One operation over a chunk. Each case uses the unfused kernels' scalar function.
+fn apply(op: FOp, [a, b, c]: [Src; 3], dst: &mut [f64]) {
+    match op {
+        FOp::Arith(BinOp::Add) => map2(a, b, dst, |x, y| x + y),
+        FOp::Arith(BinOp::Sub) => map2(a, b, dst, |x, y| x - y),
+        FOp::Arith(BinOp::Mul) => map2(a, b, dst, |x, y| x * y),
+        FOp::Arith(BinOp::Div) => map2(a, b, dst, |x, y| x / y),
+        FOp::Arith(op) => map2(a, b, dst, move |x, y| float_scalar(op, x, y)),
+        FOp::Cmp(op) => map2(a, b, dst, move |x, y| op.test(x, y) as u8 as f64),
+        FOp::Unary(UnaryOp::Exp) => match a {
+            Src::V(x) => vmath::exp_into(x, dst),
+            Src::S(x) => dst.fill(vmath::exp(x)),
+        },
+        FOp::Unary(UnaryOp::Neg) => map1(a, dst, |x| -x),
+        FOp::Unary(op) if op.kind() == Kind::Predicate => {
+            map1(a, dst, move |x| predicate(op, x) as u8 as f64)
+        }
+        FOp::Unary(op) => map1(a, dst, move |x| float_fn(op, x)),
+        FOp::Where => {
+            let at = |s: Src, i: usize| match s {
+                Src::S(x) => x,
+                Src::V(v) => v.get(i).copied().unwrap_or(f64::NAN),
+            };
+            for (i, d) in dst.iter_mut().enumerate() {
+                *d = if at(a, i) != 0.0 { at(b, i) } else { at(c, i) };
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------- program building
+
+fn emit(e: &FExpr, n_leaves: usize, consts: &mut Vec<Value>, prog: &mut Vec<Instr>) -> Arg {
+    match e {
+        FExpr::Leaf(i) => Arg::In(*i as usize),
+        FExpr::Const(v) => {
+            consts.push(v.clone());
+            Arg::In(n_leaves + consts.len() - 1)
+        }
+        FExpr::Op(node) => {
+            let mut args = [Arg::In(0); 3];
+            for (k, a) in node.args.iter().take(node.op.arity()).enumerate() {
+                args[k] = emit(a, n_leaves, consts, prog);
+            }
+            prog.push(Instr { op: node.op, args });
+            Arg::Reg(prog.len() - 1)
+        }
+    }
+}
+
+/// Binding strength of an infix operation (`None`: not written infix).
+fn infix(n: &FNode) -> Option<(&'static str, u8)> {
+    if n.origin != Origin::Binary {
+        return None;
+    }
+    Some(match n.op {
+        FOp::Arith(BinOp::Add) => ("+", 2),
+        FOp::Arith(BinOp::Sub) => ("-", 2),
+        FOp::Arith(BinOp::Mul) => ("*", 3),
+        FOp::Arith(BinOp::Div) => ("/", 3),
+        FOp::Arith(BinOp::Mod) => ("%", 3),
+        FOp::Cmp(CmpOp::Eq) => ("==", 1),
+        FOp::Cmp(CmpOp::Ne) => ("!=", 1),
+        FOp::Cmp(CmpOp::Lt) => ("<", 1),
+        FOp::Cmp(CmpOp::Le) => ("<=", 1),
+        FOp::Cmp(CmpOp::Gt) => (">", 1),
+        FOp::Cmp(CmpOp::Ge) => (">=", 1),
+        _ => return None,
+    })
+}
+
+/// Writes `e`, in parentheses when it binds less tightly than `min` requires.
+fn write_expr(s: &mut String, e: &FExpr, min: u8) {
+    match e {
+        FExpr::Leaf(i) => {
+            let _ = write!(s, "_{i}");
+        }
+        FExpr::Const(v) => match v {
+            Value::Float(x) => {
+                let _ = write!(s, "{x:?}");
+            }
+            other => s.push_str(&crate::value::format::plain(other)),
+        },
+        FExpr::Op(n) => {
+            if let (Some((sym, prec)), [l, r, ..]) = (infix(n), n.args.as_slice()) {
+                let paren = prec < min;
+                if paren {
+                    s.push('(');
+                }
+                // left-associative: a right operand of equal strength needs parentheses
+                write_expr(s, l, prec);
+                let _ = write!(s, " {sym} ");
+                write_expr(s, r, prec + 1);
+                if paren {
+                    s.push(')');
+                }
+            } else if let (FOp::Unary(UnaryOp::Neg), [x, ..]) = (n.op, n.args.as_slice()) {
+                s.push('-');
+                write_expr(s, x, 4);
+            } else {
+                s.push_str(n.prim.name);
+                s.push('(');
+                for (k, a) in n.args.iter().take(n.op.arity()).enumerate() {
+                    if k > 0 {
+                        s.push_str(", ");
+                    }
+                    write_expr(s, a, 0);
+                }
+                s.push(')');
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------- exact fallback
+
+/// The unfused evaluation: each operation as the evaluator ran it, errors located on the
+/// same spans.
+fn slow(e: &FExpr, ctx: &dyn Context, leaf: &mut dyn FnMut(u32) -> Result<Value>) -> Result<Value> {
+    let n = match e {
+        FExpr::Leaf(i) => return leaf(*i),
+        FExpr::Const(v) => return Ok(v.clone()),
+        FExpr::Op(n) => n,
+    };
+    let mut values = Args::with_capacity(n.args.len());
+    for a in &n.args {
+        values.push(slow(a, ctx, leaf)?);
+    }
+    let Eval::Fn(f) = n.prim.eval else {
+        return Err(Error::internal("fused operation without a function"));
+    };
+    match n.origin {
+        Origin::Binary => {
+            let mut it = values.into_iter();
+            let (a, b) = (it.next().unwrap_or_default(), it.next().unwrap_or_default());
+            let r = if a.is_numeric() && b.is_numeric() {
+                match n.op {
+                    FOp::Arith(op) => elementwise::binary_at(op, a, b, 0, 1),
+                    FOp::Cmp(op) => compare_at(op, a, b, false, 0, 1),
+                    _ => Err(Error::internal("fused: operator node of a non-operator")),
+                }
+            } else {
+                let mut args = Args::new();
+                args.push(a);
+                args.push(b);
+                if let FOp::Cmp(_) = n.op {
+                    args.push(Value::Bool(false));
+                }
+                f(ctx, args)
+            };
+            r.map_err(|e| e.locate(n.span, |i| n.arg_spans.get(i).copied().filter(|_| i < 2)))
+        }
+        Origin::Prim => f(ctx, values).map_err(|e| {
+            e.locate(n.span, |i| {
+                n.arg_spans.get(i).copied().filter(|s| !s.is_dummy())
+            })
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gather_walks_broadcast_axes() {
+        // a [2, 1, 3] input broadcast to [2, 2, 3]
+        let data: Vec<f64> = (0..6).map(|i| i as f64).collect();
+        let strides = vec![3, 0, 1];
+        let dims = vec![2, 2, 3];
+        let mut buf = vec![0.0; 12];
+        gather(&data, &strides, &dims, 0, &mut buf);
+        assert_eq!(buf, [0., 1., 2., 0., 1., 2., 3., 4., 5., 3., 4., 5.]);
+        let mut tail = vec![0.0; 5];
+        gather(&data, &strides, &dims, 7, &mut tail);
+        assert_eq!(tail, [4., 5., 3., 4., 5.]);
+    }
+}

@@ -1,0 +1,308 @@
+//! Elementwise fusion: fused results and errors are exactly the unfused tree's, the fused
+//! node shows in the tree, outputs reuse a uniquely owned leaf, and results do not depend on
+//! the thread count.
+
+use physl::compile::fuse::without_fusion;
+use physl::compile::tree::{Node, NodeKind};
+use physl::kernels::fused::Fused;
+use physl::{Array, Engine, Value};
+use proptest::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+struct Counting;
+static LARGE: AtomicUsize = AtomicUsize::new(0);
+const LARGE_BYTES: usize = 400_000;
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE_BYTES {
+            LARGE.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE_BYTES {
+            LARGE.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The fusion switch and the allocation counter are process-wide.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn run(src: &str, fused: bool) -> Result<Value, String> {
+    let engine = Engine::new();
+    let compile = || engine.compile("t", src);
+    let program = if fused {
+        compile()
+    } else {
+        without_fusion(compile)
+    };
+    // the whole diagnostic: message, labels with their spans and texts, help, call chain
+    let full = |e: physl::Error| format!("{e:?} {:?} {:?} {:?}", e.labels(), e.help(), e.calls());
+    let program = program.map_err(full)?;
+    engine.session().run(&program).map_err(full)
+}
+
+/// Same dtype, shape and bits (NaNs included).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a.to_array(), b.to_array()) {
+        (Some(x), Some(y)) => {
+            x.shape() == y.shape()
+                && match (&x, &y) {
+                    (Array::Float(p), Array::Float(q)) => p
+                        .iter()
+                        .zip(q.iter())
+                        .all(|(u, v)| u.to_bits() == v.to_bits()),
+                    (Array::Int(p), Array::Int(q)) => p == q,
+                    (Array::Bool(p), Array::Bool(q)) => p == q,
+                    _ => false,
+                }
+                && a.is_scalar() == b.is_scalar()
+        }
+        _ => format!("{a:?}") == format!("{b:?}"),
+    }
+}
+
+fn find_fused(n: &Node) -> Option<&Fused> {
+    match &n.kind {
+        NodeKind::Fused { fused, .. } => Some(fused),
+        NodeKind::Block(s) => s.iter().find_map(find_fused),
+        NodeKind::Define { value, .. } | NodeKind::Store { value, .. } => find_fused(value),
+        NodeKind::Prim { args, .. } => args.iter().find_map(find_fused),
+        _ => None,
+    }
+}
+
+fn fused_text(src: &str) -> Option<String> {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let program = Engine::new().compile("t", src).unwrap();
+    find_fused(&program.tree().main.body).map(|f| f.describe())
+}
+
+#[test]
+fn sigmoid_is_one_kernel_after_the_product() {
+    let text =
+        fused_text("define(x, [[1.0, 2.0]]) define(w, [0.5, 0.25]) 1.0 / (1.0 + exp(-dot(x, w)))");
+    assert_eq!(text.as_deref(), Some("fused(1.0 / (1.0 + exp(-_0)))"));
+    let text = fused_text("define(a, 1.0) define(b, 2.0) define(c, 3.0) a * b + c");
+    assert_eq!(text.as_deref(), Some("fused(_0 * _1 + _2)"));
+    let text = fused_text("define(x, 1.0) where(x > 0, sqrt(x), 0.0) * 2");
+    assert_eq!(
+        text.as_deref(),
+        Some("fused(where(_0 > 0, sqrt(_1), 0.0) * 2)")
+    );
+    // one operation alone is not fused; effectful leaves are not fused
+    assert_eq!(fused_text("define(x, 1.0) x + 1"), None);
+    assert_eq!(fused_text("define(x, 1.0) x + 1 + random(2)"), None);
+}
+
+#[test]
+fn errors_are_the_unfused_ones() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for src in [
+        "define(x, [1.0, 2.0, 3.0]) x + [1.0, 2.0] * 2.0",
+        "define(x, [1, 2, 3]) x % 0 + 1",
+        "define(x, [true, false]) -x * 2.0",
+        "define(s, \"a\") exp(s) + 1.0",
+        "define(x, [1.0, 2.0]) (x + 1.0) * [[1.0], [2.0], [3.0]] - [1.0, 2.0, 3.0]",
+        "define(x, [1.0, 2.0]) x * 2.0 + dot([1.0, 2.0], [1.0])",
+        "define(x, list(1, 2)) x + list(3) + 1",
+    ] {
+        let (f, u) = (run(src, true), run(src, false));
+        match (&f, &u) {
+            (Err(a), Err(b)) => assert_eq!(a, b, "{src}"),
+            (Ok(a), Ok(b)) => assert!(same(a, b), "{src}: {a:?} vs {b:?}"),
+            _ => panic!("{src}: fused {f:?}, unfused {u:?}"),
+        }
+    }
+    // the shape error names both operands' spans
+    let e = run("define(x, [1.0, 2.0, 3.0]) x + [1.0, 2.0] * 2.0", true).unwrap_err();
+    assert!(e.contains("shape [3]") && e.contains("shape [2]"), "{e}");
+}
+
+#[test]
+fn output_reuses_a_uniquely_owned_leaf() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let count = |steps: usize| {
+        let src = format!(
+            "define(g, linspace(0.0, 1.0, 100000)) define(r, 0) define(i, 0)
+             while(i < {steps}, block(store(r, 1.0 / (1.0 + exp(-cumsum(g)))), store(i, i + 1)))
+             sum(r)"
+        );
+        let engine = Engine::new();
+        let program = engine.compile("t", &src).unwrap();
+        assert!(find_fused(&program.tree().main.body).is_none()); // inside the loop
+        let before = LARGE.load(Ordering::Relaxed);
+        engine.session().run(&program).unwrap();
+        LARGE.load(Ordering::Relaxed) - before
+    };
+    let per_step = (count(30) - count(10)) as f64 / 20.0;
+    // cumsum's result is the only large allocation: the fused kernel writes into it
+    assert!(per_step <= 1.0, "{per_step} large allocations per step");
+}
+
+struct NoContext(parking_lot::Mutex<physl::kernels::random::Generator>);
+
+impl physl::primitives::Context for NoContext {
+    fn call(&self, _: &Value, _: physl::primitives::Args) -> physl::Result<Value> {
+        Err(physl::Error::internal("no calls here"))
+    }
+    fn write_out(&self, _: &str) -> physl::Result<()> {
+        Ok(())
+    }
+    fn write_err(&self, _: &str) -> physl::Result<()> {
+        Ok(())
+    }
+    fn read_file(&self, _: &str) -> physl::Result<Vec<u8>> {
+        Err(physl::Error::internal("no files"))
+    }
+    fn write_file(&self, _: &str, _: &[u8]) -> physl::Result<()> {
+        Err(physl::Error::internal("no files"))
+    }
+    fn check_interrupt(&self) -> physl::Result<()> {
+        Ok(())
+    }
+    fn random(&self) -> &parking_lot::Mutex<physl::kernels::random::Generator> {
+        &self.0
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let src =
+        "define(x, 1.0) define(y, 1.0) where(x > 0.5, 1.0 / (1.0 + exp(-x * y)), tanh(x) - y)";
+    let program = {
+        let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        Engine::new().compile("t", src).unwrap()
+    };
+    let fused = find_fused(&program.tree().main.body).expect("fused");
+    let n = 1_000_003;
+    let x: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 20011) as f64 / 1000.0 - 10.0)
+        .collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| ((i * 104729) % 3001) as f64 / 1000.0 - 1.5)
+        .collect();
+    let leaves = || {
+        let mut a = physl::primitives::Args::new();
+        // leaves in source order: x, x, y, x, y
+        for v in [&x, &x, &y, &x, &y] {
+            a.push(Value::from(ndarray::Array1::from(v.clone()).into_dyn()));
+        }
+        a
+    };
+    let cx = NoContext(parking_lot::Mutex::new(
+        physl::kernels::random::Generator::from_seed(1),
+    ));
+    let mut results = Vec::new();
+    for threads in [1, 2, 8] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        results.push(pool.install(|| fused.eval(&cx, leaves()).unwrap()));
+    }
+    assert!(same(&results[0], &results[1]) && same(&results[0], &results[2]));
+    // and they are the unfused values, element by element
+    let r = results[0].to_array().unwrap();
+    let Array::Float(r) = r else {
+        panic!("float result")
+    };
+    for i in (0..n).step_by(9973) {
+        let (xi, yi) = (x[i], y[i]);
+        let want = if xi > 0.5 {
+            1.0 / (1.0 + physl::kernels::vmath::exp(-xi * yi))
+        } else {
+            xi.tanh() - yi
+        };
+        assert_eq!(
+            r.as_slice().unwrap()[i].to_bits(),
+            want.to_bits(),
+            "element {i}"
+        );
+    }
+}
+
+/// A random elementwise expression over the test's variables.
+fn expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("a".to_string()),
+        Just("b".to_string()),
+        Just("f".to_string()),
+        Just("k".to_string()),
+        Just("m".to_string()),
+        Just("i".to_string()),
+        Just("2.5".to_string()),
+        Just("3".to_string()),
+    ];
+    leaf.prop_recursive(4, 24, 3, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                inner.clone(),
+                prop_oneof![
+                    Just("+"),
+                    Just("-"),
+                    Just("*"),
+                    Just("/"),
+                    Just("%"),
+                    Just("<"),
+                    Just(">="),
+                    Just("==")
+                ]
+            )
+                .prop_map(|(l, r, op)| format!("({l} {op} {r})")),
+            (
+                inner.clone(),
+                prop_oneof![
+                    Just("exp"),
+                    Just("sqrt"),
+                    Just("absolute"),
+                    Just("tanh"),
+                    Just("__minus"),
+                    Just("floor"),
+                    Just("isnan")
+                ]
+            )
+                .prop_map(|(x, f)| format!("{f}({x})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, x, y)| format!("where({c}, {x}, {y})")),
+            (inner.clone(), inner).prop_map(|(x, y)| format!("maximum({x}, {y})")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #[test]
+    fn fused_equals_unfused(e in expr(), shape_b in prop_oneof![Just("[3]"), Just("[2, 1]"), Just("[2, 3]"), Just("[4]"), Just("[]")]) {
+        let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let b = match shape_b {
+            "[3]" => "[0.5, -1.0, 2.0]",
+            "[2, 1]" => "[[1.5], [-0.25]]",
+            "[2, 3]" => "[[1.0, -2.0, 0.0], [3.5, nan, -0.0]]",
+            "[4]" => "[1.0, 2.0, 3.0, 4.0]",
+            _ => "7.25",
+        };
+        let src = format!(
+            "define(a, [-1.5, 0.0, 2.25]) define(b, {b}) define(f, -0.75) define(k, 2)
+             define(m, [true, false, true]) define(i, [1, -2, 3]) {e}"
+        );
+        let (fu, un) = (run(&src, true), run(&src, false));
+        match (&fu, &un) {
+            (Err(x), Err(y)) => prop_assert_eq!(x, y),
+            (Ok(x), Ok(y)) => prop_assert!(same(x, y), "{}: {:?} vs {:?}", e, x, y),
+            _ => prop_assert!(false, "{}: fused {:?}, unfused {:?}", e, fu, un),
+        }
+    }
+}
