@@ -346,6 +346,27 @@ impl<'r> Interp<'r> {
         }
     }
 
+    /// An operand: constants and plain locals are read here, without a call of `eval`
+    /// (unless a profiler counts every node).
+    #[inline(always)]
+    fn operand(&self, n: &Node, frame: &Frame) -> Result<Value> {
+        if self.profiler.is_none() {
+            match &n.kind {
+                NodeKind::Const(v) => return Ok(v.clone()),
+                NodeKind::Var(VarRef::Local(i)) => {
+                    if let Some(Some(v)) = frame.with(*i, |s| match s {
+                        Slot::Val(v) => Some(v.clone()),
+                        Slot::Cell(_) => None,
+                    }) {
+                        return Ok(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.eval(n, frame)
+    }
+
     #[inline(never)]
     fn eval_binary(
         &self,
@@ -363,8 +384,28 @@ impl<'r> Interp<'r> {
                 _ => return Err(Error::internal("operator lost an operand")),
             }
         } else {
-            (self.eval(lhs, frame)?, self.eval(rhs, frame)?)
+            (self.operand(lhs, frame)?, self.operand(rhs, frame)?)
         };
+        if let Some(v) = scalar_op(op, &a, &b) {
+            return Ok(v);
+        }
+        self.binary_general(node, op, prim, lhs, rhs, a, b)
+    }
+
+    /// Operators on anything but two plain numbers: arrays, futures, lists, strings, and
+    /// the scalar cases that can fail (integer `%` by zero, ...).
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn binary_general(
+        &self,
+        node: &Node,
+        op: FastOp,
+        prim: &'static crate::primitives::Primitive,
+        lhs: &Node,
+        rhs: &Node,
+        a: Value,
+        b: Value,
+    ) -> Result<Value> {
         let (a, b) = (self.ready(a)?, self.ready(b)?);
         let result = if a.is_numeric() && b.is_numeric() {
             match op {
@@ -810,6 +851,37 @@ fn snapshot_captures(f: &Value) -> Value {
         code: c.code.clone(),
         upvalues,
     }))
+}
+
+/// `a op b` for two plain numbers when it cannot fail: the interpreter's hottest path
+/// (`i + 1`, `n < 2`). Same results as the kernels (`elementwise::binary_at`): NumPy's
+/// promotion of int and float, wrapping int64 arithmetic, true division.
+#[inline(always)]
+fn scalar_op(op: FastOp, a: &Value, b: &Value) -> Option<Value> {
+    use elementwise::BinOp;
+    let arith_ok = |op: BinOp| matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div);
+    Some(match (op, a, b) {
+        (FastOp::Arith(op), Value::Int(x), Value::Int(y)) if arith_ok(op) => match op {
+            BinOp::Add => Value::Int(x.wrapping_add(*y)),
+            BinOp::Sub => Value::Int(x.wrapping_sub(*y)),
+            BinOp::Mul => Value::Int(x.wrapping_mul(*y)),
+            _ => Value::Float(*x as f64 / *y as f64),
+        },
+        (FastOp::Arith(op), Value::Float(x), Value::Float(y)) if arith_ok(op) => {
+            Value::Float(elementwise::float_scalar(op, *x, *y))
+        }
+        (FastOp::Arith(op), Value::Int(x), Value::Float(y)) if arith_ok(op) => {
+            Value::Float(elementwise::float_scalar(op, *x as f64, *y))
+        }
+        (FastOp::Arith(op), Value::Float(x), Value::Int(y)) if arith_ok(op) => {
+            Value::Float(elementwise::float_scalar(op, *x, *y as f64))
+        }
+        (FastOp::Cmp(c), Value::Int(x), Value::Int(y)) => Value::Bool(c.test(*x, *y)),
+        (FastOp::Cmp(c), Value::Float(x), Value::Float(y)) => Value::Bool(c.test(*x, *y)),
+        (FastOp::Cmp(c), Value::Int(x), Value::Float(y)) => Value::Bool(c.test(*x as f64, *y)),
+        (FastOp::Cmp(c), Value::Float(x), Value::Int(y)) => Value::Bool(c.test(*x, *y as f64)),
+        _ => return None,
+    })
 }
 
 /// Turns argument-position labels of a primitive's error into spans of the call's arguments.
