@@ -384,3 +384,26 @@ fn parallel_block_reading_what_another_statement_stores_is_a_compile_error() {
     );
     assert_eq!(r.code, 0, "{}", r.err);
 }
+
+// ---------------------------------------------------------------------------------------
+// Futures read by fused elementwise expressions
+
+/// Regression: a fused expression (`f + k > 0`, `exp(f + 1)`) whose leaf is a future failed
+/// with "operand must be numeric, not a future" instead of awaiting it.
+#[test]
+fn fused_expressions_await_futures() {
+    finishes_with(
+        r#"
+define(g, async(sum(splitmix64(1, 300000)) > 0))
+define(f, async(2))
+define(v, async([1.0, 2.0]))
+list(f + 1 > 0, (f + 1) * 2, exp(f - 2), sum(v * v + v), g && true,
+     parallel_map(lambda(k, f + k > 2), list(0, 1, 2)))
+"#,
+        "list(true, 6, 1, 8, true, list(false, true, true))",
+    );
+    // the future's own error is the one reported
+    let r = run_code(2, &[], "define(f, async(slice(list(1), 3))) exp(f + 1)");
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("physl::index"), "{}", r.err);
+}
