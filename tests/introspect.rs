@@ -350,3 +350,71 @@ fn concurrent_tasks_on_two_threads() {
     let per_thread = check_trace(&doc);
     assert!(per_thread.len() >= 2, "{per_thread:?}");
 }
+
+/// The X slices named `sum(...)` of a `--threads 2 --trace` run of `code`, as
+/// (tid, inline). A pool may leave both children to one thread when the machine is busy
+/// (the second worker is not scheduled before the first finishes), so the run is retried a
+/// few times until the two land on two threads.
+fn sums_on_two_threads(name: &str, code: &str) -> Vec<(u64, bool)> {
+    let mut last = Vec::new();
+    for attempt in 0..4 {
+        let file = tmp(&format!("{name}-{attempt}.json"));
+        let (status, out, err) = physl(&["--threads", "2", "--trace", &file, "-p", "-c", code]);
+        assert_eq!(status, 0, "{err}");
+        assert!(!out.is_empty());
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        check_trace(&doc);
+        last = doc["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["name"].as_str().is_some_and(|n| n.starts_with("sum(")))
+            .map(|e| {
+                (
+                    e["tid"].as_u64().unwrap(),
+                    e["args"]["inline"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(last.len(), 2, "one slice per long child: {last:?}");
+        if last[0].0 != last[1].0 {
+            return last;
+        }
+    }
+    panic!("the two children never ran on two threads: {last:?}");
+}
+
+#[test]
+fn parallel_block_children_are_tasks_on_two_threads() {
+    let slices = sums_on_two_threads(
+        "pblock",
+        "parallel_block(sum(splitmix64(1, 3000000)), sum(splitmix64(2, 3000000)))",
+    );
+    assert!(slices.iter().any(|(_, inline)| !inline), "{slices:?}");
+}
+
+#[test]
+fn parallel_map_calls_are_tasks_on_two_threads() {
+    let slices = sums_on_two_threads(
+        "pmap",
+        "parallel_map(lambda(k, sum(splitmix64(k, 3000000))), list(1, 2))",
+    );
+    assert!(slices.iter().any(|(_, inline)| !inline), "{slices:?}");
+}
+
+#[test]
+fn one_thread_runs_everything_inline() {
+    let file = tmp("inline.json");
+    let code = "parallel_map(lambda(k, sum(splitmix64(k, 1000))), list(1, 2))";
+    let (status, _, err) = physl(&["--threads", "1", "--trace", &file, "-c", code]);
+    assert_eq!(status, 0, "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(check_trace(&doc).len(), 1, "one thread");
+    let events = doc["traceEvents"].as_array().unwrap();
+    assert!(events
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .all(|e| e["args"]["inline"] == true));
+}

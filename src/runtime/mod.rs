@@ -594,11 +594,14 @@ impl<'r> Interp<'r> {
                 self.eval_children(&children, frame)
             } else {
                 self.eval_args(leaves, frame)
-            } {
+            }
+            // leaves may be futures (an `async` read through a variable): await them
+            .and_then(|values| values.into_iter().map(|v| self.ready(v)).collect())
+            {
                 Ok(values) => fused.eval(self, values),
                 // the first error must be the unfused tree's: rerun in its order
                 Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
-                    Some(leaf) => self.eval(leaf, frame),
+                    Some(leaf) => self.eval(leaf, frame).and_then(|v| self.ready(v)),
                     None => Err(Error::internal("fused: leaf out of range")),
                 }),
             },

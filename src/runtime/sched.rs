@@ -281,11 +281,19 @@ impl Interp<'_> {
             calls.iter().map(|_| Mutex::new(parent.split())).collect()
         };
         let results: Vec<Result<Value>> = if rayon::current_num_threads() > 1 && calls.len() > 1 {
+            // each call is a task: the profiler marks its evaluations `inline: false`
+            let origin = self.task_origin();
             calls
                 .into_par_iter()
                 .zip(rngs.par_iter())
                 .with_max_len(1)
-                .map(|(args, g)| crate::primitives::Context::call(&self.fork(Some(g)), f, args))
+                .map(|(args, g)| {
+                    let call = || crate::primitives::Context::call(&self.fork(Some(g)), f, args);
+                    match (self.profiler, origin) {
+                        (Some(p), Some(o)) => p.run_task(o, call),
+                        _ => call(),
+                    }
+                })
                 .collect()
         } else {
             calls

@@ -5,8 +5,8 @@
 //! wherever a primitive or an operator consumes it.
 //!
 //! Waiting never leaves a worker idle: a future nobody has started yet is run by the thread
-//! that waits for it (so a pool of one thread cannot deadlock), and while another thread
-//! runs it, the waiter executes other pending tasks of the pool.
+//! that waits for it (so a pool of one thread cannot deadlock); while another thread runs
+//! it, the waiter blocks.
 
 use super::{FuncObj, Value};
 use crate::diagnostics::Result;
@@ -88,12 +88,10 @@ impl Future {
             if let State::Done(r) = &*self.state.lock() {
                 return r.clone();
             }
-            // Help the pool while the job runs elsewhere (the lock is not held: the task
-            // executed here may be this very future's). Sleep briefly only when there is
-            // nothing else to do.
-            if matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
-                continue;
-            }
+            // The job runs on another thread: block until it is done. Do not help the pool
+            // here (rayon::yield_now): the task picked up could be one that awaits a future
+            // this thread is running further down its stack, which then never finishes
+            // (tests/concurrency.rs, a_future_awaited_by_parallel_calls_while_it_awaits).
             let mut st = self.state.lock();
             if !matches!(&*st, State::Done(_)) {
                 self.finished.wait_for(&mut st, Duration::from_micros(200));
