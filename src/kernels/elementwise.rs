@@ -250,7 +250,7 @@ fn map_same<T: Elem>(mut a: Arc<ArrayD<T>>, f: impl Fn(T) -> T + Sync + Send) ->
 /// of [`PAR_TASK`] elements (fixed, so the split never depends on the thread count; each
 /// element is computed alone, so the split could not change a bit anyway).
 /// Measured (`x * y`, unfused; 1 vs 2 threads, median of 3 processes, load 1.3, 2 cores;
-/// threshold lowered to 2^12 for the run; /tmp script in the alloc report):
+/// threshold lowered to 2^12 for the run; benches/crossover.py):
 ///   2^15 5.8/5.7 us (one task: no split possible), 2^16 13.5/8.4 us (1.61×),
 ///   2^17 28.9/17.9 us (1.61×), 2^18 60/36 us (1.67×), 2^20 373/237 us (1.57×),
 ///   2^22..2^24 1.16-1.28× (memory bound).

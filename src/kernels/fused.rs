@@ -40,7 +40,7 @@ pub const CHUNK: usize = 1024;
 /// Elements per parallel task (a multiple of [`CHUNK`]); the split depends only on the size.
 pub const TASK: usize = PAR_TASK;
 /// Outputs of at least this many elements run on the rayon pool. Measured (fused sigmoid
-/// `1 / (1 + exp(-x))`, 1 vs 2 threads, median of 3 processes, load 1.3, threshold lowered
+/// `1 / (1 + exp(-x))`, 1 vs 2 threads, benches/crossover.py, load 1.3, threshold lowered
 /// to 2^12 for the run): 2^16 64.9/64.5 us and 2^17 131.8/129.7 us (no gain, twice: the
 /// second task is not picked up in time), 2^18 262/143 us (1.84×), 2^19 1.99×,
 /// 2^20..2^24 1.78-1.93×. So from 2^18.
