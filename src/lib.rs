@@ -39,6 +39,7 @@
 #[cfg(feature = "openblas")]
 extern crate blas_src; // without it: rust-lld: undefined symbol: cblas_dgemm / cblas_dgemv / cblas_ddot
 
+pub mod alloc;
 pub mod compile;
 pub mod diagnostics;
 pub mod introspect;

@@ -8,6 +8,11 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Recycles freed buffers of 1 MiB and more (see `physl::alloc`): a loop over big arrays
+/// reuses mapped pages instead of paying mmap and page zeroing for every result.
+#[global_allocator]
+static GLOBAL: physl::alloc::Recycling = physl::alloc::Recycling::new(std::alloc::System);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "physl",
@@ -185,6 +190,9 @@ fn run(cli: Cli) -> ExitCode {
             _ => return usage(&format!("--max-memory: `{m}` is not a byte count")),
         }
     }
+    // the cache holds at most a quarter of the memory arrays may use, and 1 GiB
+    let quarter = usize::try_from(physl::value::max_bytes() / 4).unwrap_or(usize::MAX);
+    GLOBAL.set_cap(quarter.min(physl::alloc::DEFAULT_CAP));
     if std::env::var_os("PHYSL_IR").is_some() && !cli.no_ast_env {
         return usage(
             "PHYSL_IR is not supported; pass the script, --code or --load-ast FILE \

@@ -249,11 +249,13 @@ fn map_same<T: Elem>(mut a: Arc<ArrayD<T>>, f: impl Fn(T) -> T + Sync + Send) ->
 /// Contiguous arrays of at least this many elements are mapped on the rayon pool, in tasks
 /// of [`PAR_TASK`] elements (fixed, so the split never depends on the thread count; each
 /// element is computed alone, so the split could not change a bit anyway).
-/// NOT YET MEASURED PROPERLY: 2^17 (1 MB of f64, past L2) is a first guess. The attempt
-/// (fused sigmoid and `a * x + a` at 2^15, 2^17, 2^20 elements, 1 vs 2 threads) ran while
-/// two compilers held both cores (load 3.5) and showed no 2-thread gain at any size
-/// (2^20: 2.47 vs 2.54 ms sigmoid, 0.75 vs 0.82 ms axpy), so it says nothing about the
-/// crossover; redo it on a quiet machine.
+/// Measured (`x * y`, unfused; 1 vs 2 threads, median of 3 processes, load 1.3, 2 cores;
+/// threshold lowered to 2^12 for the run; benches/crossover.py):
+///   2^15 5.8/5.7 us (one task: no split possible), 2^16 13.5/8.4 us (1.61×),
+///   2^17 28.9/17.9 us (1.61×), 2^18 60/36 us (1.67×), 2^20 373/237 us (1.57×),
+///   2^22..2^24 1.16-1.28× (memory bound).
+/// Two tasks pay from 2^16, but a repeat run with the other core busy showed no gain up to
+/// 2^19, so the threshold stays one step above the first gain.
 pub const PAR_MIN: usize = 1 << 17;
 /// Elements per parallel task (256 KB of f64: long enough to amortise a task, short enough
 /// to balance two to eight threads on arrays just above [`PAR_MIN`]).

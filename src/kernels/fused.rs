@@ -39,10 +39,12 @@ use std::sync::Arc;
 pub const CHUNK: usize = 1024;
 /// Elements per parallel task (a multiple of [`CHUNK`]); the split depends only on the size.
 pub const TASK: usize = PAR_TASK;
-/// Outputs of at least this many elements run on the rayon pool: the same first guess as
-/// the unfused kernels' threshold (see `elementwise::PAR_MIN`: not yet measured on a quiet
-/// machine).
-pub const PAR_MIN: usize = 1 << 17;
+/// Outputs of at least this many elements run on the rayon pool. Measured (fused sigmoid
+/// `1 / (1 + exp(-x))`, 1 vs 2 threads, benches/crossover.py, load 1.3, threshold lowered
+/// to 2^12 for the run): 2^16 64.9/64.5 us and 2^17 131.8/129.7 us (no gain, twice: the
+/// second task is not picked up in time), 2^18 262/143 us (1.84×), 2^19 1.99×,
+/// 2^20..2^24 1.78-1.93×. So from 2^18.
+pub const PAR_MIN: usize = 1 << 18;
 
 /// An elementwise operation of a fused expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,7 +271,7 @@ impl Fused {
                 .map(|v| Input::Scalar(scalar_f64(v)))
                 .collect();
             let mut out = [0.0];
-            self.run_range(&ins, 0, &mut out);
+            self.run_range(&ins, 0, &mut out[..]);
             return match plan.ty {
                 Ty::Bool => Value::Bool(out[0] != 0.0),
                 _ => Value::Float(out[0]),
@@ -317,13 +319,12 @@ impl Fused {
                 Value::from_array(Array::Float(a))
             }
             (Ty::Float, None) => {
-                let mut v = zeroed_f64(n);
-                self.run_all(&ins, &mut v);
+                let v = fresh_f64(n, |out| self.run_all(&ins, out));
                 wrap(v, &shape)
             }
             _ => {
                 let mut v = zeroed_f64(n);
-                self.run_all(&ins, &mut v);
+                self.run_all(&ins, &mut v[..]);
                 let b: Vec<bool> = if n >= PAR_MIN {
                     let mut b = Vec::with_capacity(n);
                     v.par_iter()
@@ -340,11 +341,9 @@ impl Fused {
     }
 
     /// Runs the program over the whole output, in tasks above [`PAR_MIN`].
-    fn run_all(&self, ins: &[Input], out: &mut [f64]) {
+    fn run_all<O: Out + ?Sized>(&self, ins: &[Input], out: &mut O) {
         if out.len() >= PAR_MIN {
-            out.par_chunks_mut(TASK)
-                .enumerate()
-                .for_each(|(t, o)| self.run_range(ins, t * TASK, o));
+            out.par_tasks(&|t, o: &mut O| self.run_range(ins, t * TASK, o));
         } else {
             self.run_range(ins, 0, out);
         }
@@ -352,20 +351,21 @@ impl Fused {
 
     /// Computes output elements `start .. start + out.len()` into `out` (which holds the
     /// values of the reused leaf, if any, on entry).
-    fn run_range(&self, ins: &[Input], start: usize, out: &mut [f64]) {
+    fn run_range<O: Out + ?Sized>(&self, ins: &[Input], start: usize, out: &mut O) {
         let np = self.prog.len();
-        let mut regs = vec![0.0; np * CHUNK];
+        // one register per instruction, and a last one where a fresh (uninitialised)
+        // output's chunk is computed before it is copied out
+        let mut regs = vec![0.0; (np + 1) * CHUNK];
         let mut bufs = vec![0.0; ins.len() * CHUNK];
         let mut pos = 0;
         while pos < out.len() {
             let len = CHUNK.min(out.len() - pos);
             let first = start + pos;
-            let dst_out = &mut out[pos..pos + len];
             // gathered inputs and the reused leaf's values go to their buffers first
             for (k, inp) in ins.iter().enumerate() {
                 let buf = &mut bufs[k * CHUNK..k * CHUNK + len];
                 match inp {
-                    Input::Output => buf.copy_from_slice(dst_out),
+                    Input::Output => buf.copy_from_slice(out.values(pos, len)),
                     Input::Gather {
                         data,
                         strides,
@@ -378,14 +378,80 @@ impl Fused {
                 let (done, rest) = regs.split_at_mut(i * CHUNK);
                 let a = ins_.args.map(|a| src(a, done, ins, &bufs, first, len));
                 if i + 1 == np {
-                    apply(ins_.op, a, dst_out);
+                    out.write(pos, &mut rest[..len], |d| apply_wide(ins_.op, a, d));
                 } else {
-                    apply(ins_.op, a, &mut rest[..len]);
+                    apply_wide(ins_.op, a, &mut rest[..len]);
                 }
             }
             pos += len;
         }
     }
+}
+
+/// An output buffer of the fast path: initialised (a reused leaf, written in place) or fresh.
+trait Out: Send {
+    fn len(&self) -> usize;
+    /// The current values of `pos .. pos + len` (only asked of initialised outputs).
+    fn values(&self, pos: usize, len: usize) -> &[f64];
+    /// Stores `f`'s chunk at `pos .. pos + scratch.len()`, computed in place or in `scratch`.
+    fn write(&mut self, pos: usize, scratch: &mut [f64], f: impl FnOnce(&mut [f64]));
+    /// `f(t, task t's part)` for consecutive parts of [`TASK`] elements, on the rayon pool.
+    fn par_tasks(&mut self, f: &(dyn Fn(usize, &mut Self) + Sync));
+}
+
+impl Out for [f64] {
+    fn len(&self) -> usize {
+        <[f64]>::len(self)
+    }
+    fn values(&self, pos: usize, len: usize) -> &[f64] {
+        &self[pos..pos + len]
+    }
+    fn write(&mut self, pos: usize, scratch: &mut [f64], f: impl FnOnce(&mut [f64])) {
+        f(&mut self[pos..pos + scratch.len()]);
+    }
+    fn par_tasks(&mut self, f: &(dyn Fn(usize, &mut Self) + Sync)) {
+        self.par_chunks_mut(TASK)
+            .enumerate()
+            .for_each(|(t, o)| f(t, o));
+    }
+}
+
+/// A fresh output: its memory is never zeroed (for a recycled 80 MB block that pass would
+/// cost as much as the arithmetic); each chunk is computed in an L1-resident register and
+/// copied out, so no `&mut [f64]` ever points at uninitialised memory.
+impl Out for [std::mem::MaybeUninit<f64>] {
+    fn len(&self) -> usize {
+        <[std::mem::MaybeUninit<f64>]>::len(self)
+    }
+    fn values(&self, _pos: usize, _len: usize) -> &[f64] {
+        &[] // never asked: a fresh output is no input
+    }
+    fn write(&mut self, pos: usize, scratch: &mut [f64], f: impl FnOnce(&mut [f64])) {
+        f(scratch);
+        for (d, &x) in self[pos..pos + scratch.len()]
+            .iter_mut()
+            .zip(scratch.iter())
+        {
+            d.write(x);
+        }
+    }
+    fn par_tasks(&mut self, f: &(dyn Fn(usize, &mut Self) + Sync)) {
+        self.par_chunks_mut(TASK)
+            .enumerate()
+            .for_each(|(t, o)| f(t, o));
+    }
+}
+
+/// `n` float64 values computed by `fill` into fresh memory that is never zeroed; `fill` must
+/// write every element (the fused program writes each output chunk once).
+fn fresh_f64(n: usize, fill: impl FnOnce(&mut [std::mem::MaybeUninit<f64>])) -> Vec<f64> {
+    let mut v: Vec<f64> = elementwise::large_vec(n);
+    let spare = &mut v.spare_capacity_mut()[..n];
+    fill(spare);
+    // SAFETY: `fill` initialised all `n` elements (run_range writes every chunk of its
+    // output, see `Out::write`), and the capacity is at least `n`.
+    unsafe { v.set_len(n) };
+    v
 }
 
 struct Plan {
@@ -513,6 +579,7 @@ enum Src<'a> {
     V(&'a [f64]),
 }
 
+#[inline(always)]
 fn map1(a: Src, dst: &mut [f64], f: impl Fn(f64) -> f64) {
     match a {
         Src::S(x) => dst.fill(f(x)),
@@ -534,7 +601,35 @@ fn map2(a: Src, b: Src, dst: &mut [f64], f: impl Fn(f64, f64) -> f64) {
     }
 }
 
+/// [`apply`] compiled for the widest vector unit the CPU has: the crate's baseline is SSE2
+/// (two lanes), and division, the bulk of `1 / (1 + exp(-x))` after exp, runs 2-4× faster
+/// on AVX2/AVX-512 lanes. Every operation is an exact IEEE one (no FMA contraction in Rust),
+/// so the bits are those of the scalar code.
+fn apply_wide(op: FOp, a: [Src; 3], dst: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        unsafe fn avx512(op: FOp, a: [Src; 3], dst: &mut [f64]) {
+            apply(op, a, dst)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(op: FOp, a: [Src; 3], dst: &mut [f64]) {
+            apply(op, a, dst)
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { avx512(op, a, dst) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { avx2(op, a, dst) };
+        }
+    }
+    apply(op, a, dst)
+}
+
 /// One operation over a chunk. Each case uses the unfused kernels' scalar function.
+#[inline(always)]
 fn apply(op: FOp, [a, b, c]: [Src; 3], dst: &mut [f64]) {
     match op {
         FOp::Arith(BinOp::Add) => map2(a, b, dst, |x, y| x + y),

@@ -69,6 +69,12 @@ pub fn exp(x: f64) -> f64 {
 /// `dst[i] = exp(src[i])`; `dst` and `src` have the same length.
 pub fn exp_into(src: &[f64], dst: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F (checked just above).
+        unsafe { exp_into_avx512(src, dst) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).
         unsafe { exp_into_avx2(src, dst) };
@@ -79,6 +85,12 @@ pub fn exp_into(src: &[f64], dst: &mut [f64]) {
 
 /// `x[i] = exp(x[i])`.
 pub fn exp_in_place(x: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F (checked just above).
+        unsafe { exp_in_place_avx512(x) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).
@@ -104,6 +116,19 @@ unsafe fn exp_into_avx2(src: &[f64], dst: &mut [f64]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn exp_in_place_avx2(x: &mut [f64]) {
+    x.iter_mut().for_each(|v| *v = exp(*v));
+}
+
+/// Eight lanes (Zen 4/5, recent Intel): the same IEEE operations, so the same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn exp_into_avx512(src: &[f64], dst: &mut [f64]) {
+    exp_into_portable(src, dst)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn exp_in_place_avx512(x: &mut [f64]) {
     x.iter_mut().for_each(|v| *v = exp(*v));
 }
 
@@ -273,11 +298,35 @@ mod tests {
         exp_in_place(&mut inplace);
         let mut portable = vec![0.0; src.len()];
         exp_into_portable(&src, &mut portable);
+        // every copy this CPU can run, not only the one exp_into picks
+        let mut wide = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let mut d = vec![0.0; src.len()];
+                let mut x = src.clone();
+                // SAFETY: AVX2 is available (checked just above).
+                unsafe { exp_into_avx2(&src, &mut d) };
+                unsafe { exp_in_place_avx2(&mut x) };
+                wide.extend([d, x]);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                let mut d = vec![0.0; src.len()];
+                let mut x = src.clone();
+                // SAFETY: AVX-512F is available (checked just above).
+                unsafe { exp_into_avx512(&src, &mut d) };
+                unsafe { exp_in_place_avx512(&mut x) };
+                wide.extend([d, x]);
+            }
+        }
         for i in 0..src.len() {
             let want = exp(src[i]);
             assert_eq!(dst[i].to_bits(), want.to_bits(), "exp({})", src[i]);
             assert_eq!(inplace[i].to_bits(), want.to_bits());
             assert_eq!(portable[i].to_bits(), want.to_bits());
+            for w in &wide {
+                assert_eq!(w[i].to_bits(), want.to_bits(), "exp({})", src[i]);
+            }
         }
     }
 }
