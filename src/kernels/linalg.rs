@@ -111,6 +111,21 @@ pub fn dot(a: &Value, b: &Value) -> Result<Value> {
             }
         }
     }
+    // fast path: matrix · vector, float (lra's GEMVs): no shape bookkeeping
+    if let (Value::Array(Array::Float(x)), Value::Array(Array::Float(y))) = (a, b) {
+        if let (2, 1) = (x.ndim(), y.ndim()) {
+            if x.shape()[1] == y.len() {
+                let internal = |e: ndarray::ShapeError| Error::internal(format!("dot: {e}"));
+                let a2 = x.view().into_dimensionality::<Ix2>().map_err(internal)?;
+                let x1 = y.view().into_dimensionality::<Ix1>().map_err(internal)?;
+                let m = a2.nrows();
+                let mut out = vec![0.0; m];
+                Backend::gemv(a2, x1, ArrayViewMut1::from(&mut out[..]));
+                let arr = ArrayD::from_shape_vec(IxDyn(&[m]), out).map_err(internal)?;
+                return Ok(Value::Array(Array::from_float(arr)));
+            }
+        }
+    }
     let x = operand(a, 0)?;
     let y = operand(b, 1)?;
     let dt = x.dtype().max(y.dtype());

@@ -271,6 +271,13 @@ pub fn reduce(
 
     match op {
         Op::Sum | Op::Prod => {
+            // counting a whole mask (kmeans' cluster sizes): no int64 copy of the mask
+            if let (Array::Bool(x), Op::Sum, None, true) = (a, op, dtype, mask.iter().all(|&m| m)) {
+                if let (Some(s), None) = (x.as_slice(), init(DType::Int)) {
+                    let count = s.iter().map(|&b| b as i64).sum::<i64>();
+                    return Ok(Array::from_int(build(shape, vec![count])?));
+                }
+            }
             let work = match dtype.unwrap_or(a.dtype()) {
                 DType::Float => DType::Float,
                 _ => DType::Int,

@@ -445,11 +445,20 @@ fn arg_extreme_rows(data: &[f64], rows: usize, cols: usize, max: bool) -> Vec<i6
         out.fill(0);
         for r in 1..rows {
             let row = &data[r * cols + c0..r * cols + c0 + w];
-            for ((o, b), &v) in out.iter_mut().zip(best.iter_mut()).zip(row) {
-                let better = if max { v > *b } else { v < *b };
-                if (better || v.is_nan()) && !b.is_nan() {
-                    *b = v;
-                    *o = r as i64;
+            // branch-free selects, with `max` hoisted out of the loop, so it vectorises
+            let ri = r as i64;
+            let step = |o: &mut i64, b: &mut f64, v: f64, better: bool| {
+                let take = (better | v.is_nan()) & !b.is_nan();
+                *b = if take { v } else { *b };
+                *o = if take { ri } else { *o };
+            };
+            if max {
+                for ((o, b), &v) in out.iter_mut().zip(best.iter_mut()).zip(row) {
+                    step(o, b, v, v > *b);
+                }
+            } else {
+                for ((o, b), &v) in out.iter_mut().zip(best.iter_mut()).zip(row) {
+                    step(o, b, v, v < *b);
                 }
             }
         }
