@@ -427,13 +427,10 @@ parallel_map(lambda(k, h + f + k > 0), list(1, 2, 3, 4, 5, 6, 7, 8))
     }
 }
 
-/// Known hang, not fixed: with more threads the same program still hangs in about half the
-/// runs. A worker waiting inside a parallel kernel's join (the `sum(splitmix64(...))` of
-/// `g`) steals a parallel_map call, which blocks on `h`; `h` waits for `f`, `f` for `g`, and
-/// `g` for that worker. Blocking waits inside rayon workers need another design (e.g. waits
-/// that never block a worker with unfinished joins below it).
+/// Used to hang in about half the runs: a worker waiting inside a parallel kernel's join
+/// stole a parallel_map call that blocked on `h`, whose chain of futures ended at `g`, running
+/// below that join on the same worker. Futures now run on executor threads off the pool.
 #[test]
-#[ignore = "known hang with 8 threads: a blocked worker holds a join of the future it awaits"]
 fn a_future_awaited_by_parallel_calls_on_eight_threads() {
     let code = r#"
 define(g, async(sum(splitmix64(1, 3000000))))
@@ -444,5 +441,28 @@ parallel_map(lambda(k, h + f + k > 0), list(1, 2, 3, 4, 5, 6, 7, 8))
     for _ in 0..10 {
         let r = physl(&["--threads", "8", "-p", "-c", code]);
         assert_eq!(r.code, 0, "{}", r.err);
+    }
+}
+
+/// Futures created inside futures (recursion) awaited from parallel_map calls while a parallel
+/// kernel runs in another future, on every pool size.
+#[test]
+fn recursive_futures_awaited_by_parallel_calls_on_any_pool_size() {
+    let code = r#"
+define(f, n, if(n < 2, n, async(f(n - 1)) + f(n - 2)))
+define(g, async(sum(splitmix64(1, 3000000))))
+define(h, async(g + f(15)))
+list(f(18), slice(parallel_map(lambda(k, h + f(10) + k > 0), list(1, 2, 3, 4, 5, 6, 7, 8)), 0))
+"#;
+    for threads in ["1", "2", "3", "8"] {
+        for _ in 0..3 {
+            let r = physl(&["--threads", threads, "-p", "-c", code]);
+            assert_eq!(
+                (r.code, r.stdout().trim_end()),
+                (0, "list(2584, true)"),
+                "--threads {threads}: {}",
+                r.err
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! of one task: concurrently running parts of a program each get a [`Interp::fork`].
 
 pub mod convert;
+pub mod executor;
 pub mod frame;
 pub mod host;
 pub mod sched;
@@ -971,8 +972,7 @@ impl Context for Interp<'_> {
             task.ready(v)
         });
         run.futures.lock().push(future.clone());
-        let started = future.clone();
-        rayon::spawn(move || started.run_if_pending());
+        executor::submit(future.clone(), rayon::current_num_threads());
         Ok(Value::Func(future))
     }
 }

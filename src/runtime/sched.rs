@@ -134,7 +134,7 @@ enum Plan {
 /// is a task, spec 7.3), are spawned when at least one other child does real work beside
 /// them; cheap children and lone heavy ones run here.
 fn plan(children: &[&Node]) -> Plan {
-    if rayon::current_num_threads() <= 1 {
+    if !super::executor::pool_can_fork() {
         return Plan::Sequential;
     }
     let spawn: smallvec::SmallVec<[bool; 8]> = children
@@ -280,7 +280,7 @@ impl Interp<'_> {
             let mut parent = self.rng.lock();
             calls.iter().map(|_| Mutex::new(parent.split())).collect()
         };
-        let results: Vec<Result<Value>> = if rayon::current_num_threads() > 1 && calls.len() > 1 {
+        let results: Vec<Result<Value>> = if super::executor::pool_can_fork() && calls.len() > 1 {
             // each call is a task: the profiler marks its evaluations `inline: false`
             let origin = self.task_origin();
             calls

@@ -4,15 +4,14 @@
 //! through variables, lists and calls unchanged; the evaluator awaits it transparently
 //! wherever a primitive or an operator consumes it.
 //!
-//! Waiting never leaves a worker idle: a future nobody has started yet is run by the thread
-//! that waits for it (so a pool of one thread cannot deadlock); while another thread runs
-//! it, the waiter blocks.
+//! Futures run on the executor threads of `runtime::executor`, never as jobs of the worker
+//! pool (the module explains why). A waiter that is not a pool worker runs a future nobody
+//! has started yet itself; every other waiter blocks until the value is there.
 
 use super::{FuncObj, Value};
 use crate::diagnostics::Result;
 use parking_lot::{Condvar, Mutex};
 use std::sync::Arc;
-use std::time::Duration;
 
 type Job = Box<dyn FnOnce() -> Result<Value> + Send>;
 
@@ -83,19 +82,17 @@ impl Future {
 
     /// The future's value, running or waiting for it as needed.
     pub fn wait(&self) -> Result<Value> {
-        loop {
+        // Only a thread outside the worker pool may run the job here: on a pool worker the
+        // job's waits could end up below a pending `join` of the same worker (deadlock).
+        if rayon::current_thread_index().is_none() {
             self.run_if_pending();
-            if let State::Done(r) = &*self.state.lock() {
+        }
+        let mut st = self.state.lock();
+        loop {
+            if let State::Done(r) = &*st {
                 return r.clone();
             }
-            // The job runs on another thread: block until it is done. Do not help the pool
-            // here (rayon::yield_now): the task picked up could be one that awaits a future
-            // this thread is running further down its stack, which then never finishes
-            // (tests/concurrency.rs, a_future_awaited_by_parallel_calls_while_it_awaits).
-            let mut st = self.state.lock();
-            if !matches!(&*st, State::Done(_)) {
-                self.finished.wait_for(&mut st, Duration::from_micros(200));
-            }
+            self.finished.wait(&mut st);
         }
     }
 
