@@ -39,12 +39,12 @@ use std::sync::Arc;
 pub const CHUNK: usize = 1024;
 /// Elements per parallel task (a multiple of [`CHUNK`]); the split depends only on the size.
 pub const TASK: usize = PAR_TASK;
-/// Outputs of at least this many elements run on the rayon pool. Measured (fused sigmoid
-/// `1 / (1 + exp(-x))`, 1 vs 2 threads, benches/crossover.py, load 1.3, threshold lowered
-/// to 2^12 for the run): 2^16 64.9/64.5 us and 2^17 131.8/129.7 us (no gain, twice: the
-/// second task is not picked up in time), 2^18 262/143 us (1.84×), 2^19 1.99×,
-/// 2^20..2^24 1.78-1.93×. So from 2^18.
-pub const PAR_MIN: usize = 1 << 18;
+/// Outputs of at least this many elements run on the rayon pool. Measured (µs per call,
+/// 1 → 2 threads, quiet machine, 2026-11-26; threshold lowered for the run): `a * b + c`
+/// 7e4 24.5 → 15.3–16.7, 1e5 34–35 → 24–25, 2e5 68 → 40–43; `1 / (1 + exp(-a))` 7e4
+/// 71 → 39–42, 1e5 103 → 73, 2e5 207 → 110–116. At 4e4 (one task) nothing changes. An earlier
+/// run under load saw no gain below 2^18; on a quiet machine the split pays from 2^16.
+pub const PAR_MIN: usize = 1 << 16;
 
 /// An elementwise operation of a fused expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,16 +354,19 @@ impl Fused {
     fn run_range<O: Out + ?Sized>(&self, ins: &[Input], start: usize, out: &mut O) {
         let np = self.prog.len();
         // one register per instruction, and a last one where a fresh (uninitialised)
-        // output's chunk is computed before it is copied out
-        let mut regs = vec![0.0; (np + 1) * CHUNK];
-        let mut bufs = vec![0.0; ins.len() * CHUNK];
+        // output's chunk is computed before it is copied out; registers of small outputs
+        // are only as long as the output (zeroing 8 KB per register would cost more than
+        // the arithmetic of a 30-element update)
+        let stride = CHUNK.min(out.len());
+        let mut regs = vec![0.0; (np + 1) * stride];
+        let mut bufs = vec![0.0; ins.len() * stride];
         let mut pos = 0;
         while pos < out.len() {
-            let len = CHUNK.min(out.len() - pos);
+            let len = stride.min(out.len() - pos);
             let first = start + pos;
             // gathered inputs and the reused leaf's values go to their buffers first
             for (k, inp) in ins.iter().enumerate() {
-                let buf = &mut bufs[k * CHUNK..k * CHUNK + len];
+                let buf = &mut bufs[k * stride..k * stride + len];
                 match inp {
                     Input::Output => buf.copy_from_slice(out.values(pos, len)),
                     Input::Gather {
@@ -375,8 +378,10 @@ impl Fused {
                 }
             }
             for (i, ins_) in self.prog.iter().enumerate() {
-                let (done, rest) = regs.split_at_mut(i * CHUNK);
-                let a = ins_.args.map(|a| src(a, done, ins, &bufs, first, len));
+                let (done, rest) = regs.split_at_mut(i * stride);
+                let a = ins_
+                    .args
+                    .map(|a| src(a, done, ins, &bufs, stride, first, len));
                 if i + 1 == np {
                     out.write(pos, &mut rest[..len], |d| apply_wide(ins_.op, a, d));
                 } else {
@@ -553,21 +558,23 @@ fn gather(data: &[f64], strides: &[usize], dims: &[usize], first: usize, buf: &m
     }
 }
 
-/// Operand `a` of an instruction over output elements `first .. first + len`.
+/// Operand `a` of an instruction over output elements `first .. first + len`; registers and
+/// buffers are `stride` elements apart.
 fn src<'a>(
     a: Arg,
     regs: &'a [f64],
     ins: &'a [Input],
     bufs: &'a [f64],
+    stride: usize,
     first: usize,
     len: usize,
 ) -> Src<'a> {
     match a {
-        Arg::Reg(i) => Src::V(&regs[i * CHUNK..i * CHUNK + len]),
+        Arg::Reg(i) => Src::V(&regs[i * stride..i * stride + len]),
         Arg::In(k) => match &ins[k] {
             Input::Scalar(x) => Src::S(*x),
             Input::Slice(d) => Src::V(&d[first..first + len]),
-            Input::Output | Input::Gather { .. } => Src::V(&bufs[k * CHUNK..k * CHUNK + len]),
+            Input::Output | Input::Gather { .. } => Src::V(&bufs[k * stride..k * stride + len]),
         },
     }
 }

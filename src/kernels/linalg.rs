@@ -441,6 +441,28 @@ mod tests {
         assert!(same_across_threads(&x, &y));
     }
 
+    /// Xᵀ·e with X tall (a column-major view of few rows): split by columns, partial results
+    /// added in block order, the same bits on one thread as on the pool.
+    #[test]
+    fn big_transposed_gemv_is_thread_count_independent() {
+        let x = fmat(20000, 30, 7);
+        let e = fmat(20000, 1, 8);
+        let e1 = Value::from(e.clone().into_shape_with_order(IxDyn(&[20000])).unwrap());
+        let xt = Value::from_array(Array::from_float(x.clone().reversed_axes()));
+        let r1 = dot(&xt, &e1).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let r2 = pool.install(|| dot(&xt, &e1).unwrap());
+        let (a, b) = (fl(&r1), fl(&r2));
+        assert_eq!(a.shape(), &[30]);
+        assert!(same_across_threads(&a, &b));
+        let want = naive(&x.t().to_owned().into_dyn(), &e.into_dyn());
+        let want = want.into_shape_with_order(IxDyn(&[30])).unwrap();
+        assert!(close(&a, &want));
+    }
+
     #[test]
     fn big_gemm_is_thread_count_independent() {
         let a = fmat(300, 200, 5);
