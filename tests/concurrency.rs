@@ -408,17 +408,20 @@ list(f + 1 > 0, (f + 1) * 2, exp(f - 2), sum(v * v + v), g && true,
     assert!(r.err.contains("physl::index"), "{}", r.err);
 }
 
-/// Regression: a thread running future `f` that waited for `g` (running elsewhere) helped the
-/// pool, picked up a parallel_map call awaiting `f` itself, and never came back (about 9 runs
-/// in 10 hung with `--threads 2`). Several runs, since the hang depended on stealing.
-#[test]
-fn a_future_awaited_by_parallel_calls_while_it_awaits() {
-    let code = r#"
+/// Three futures, each awaiting the one before, awaited by eight parallel calls.
+const FUTURE_CHAIN_AWAITED_BY_CALLS: &str = r#"
 define(g, async(sum(splitmix64(1, 3000000))))
 define(f, async(g + sum(splitmix64(2, 1000000))))
 define(h, async(f + 1))
 parallel_map(lambda(k, h + f + k > 0), list(1, 2, 3, 4, 5, 6, 7, 8))
 "#;
+
+/// Regression: a thread running future `f` that waited for `g` (running elsewhere) helped the
+/// pool, picked up a parallel_map call awaiting `f` itself, and never came back (about 9 runs
+/// in 10 hung with `--threads 2`). Several runs, since the hang depended on stealing.
+#[test]
+fn a_future_awaited_by_parallel_calls_while_it_awaits() {
+    let code = FUTURE_CHAIN_AWAITED_BY_CALLS;
     let want = "list(true, true, true, true, true, true, true, true)";
     for _ in 0..3 {
         finishes_with(code, want);
@@ -432,12 +435,7 @@ parallel_map(lambda(k, h + f + k > 0), list(1, 2, 3, 4, 5, 6, 7, 8))
 /// below that join on the same worker. Futures now run on executor threads off the pool.
 #[test]
 fn a_future_awaited_by_parallel_calls_on_eight_threads() {
-    let code = r#"
-define(g, async(sum(splitmix64(1, 3000000))))
-define(f, async(g + sum(splitmix64(2, 1000000))))
-define(h, async(f + 1))
-parallel_map(lambda(k, h + f + k > 0), list(1, 2, 3, 4, 5, 6, 7, 8))
-"#;
+    let code = FUTURE_CHAIN_AWAITED_BY_CALLS;
     for _ in 0..10 {
         let r = physl(&["--threads", "8", "-p", "-c", code]);
         assert_eq!(r.code, 0, "{}", r.err);

@@ -31,16 +31,29 @@ fn faer_par(flops: usize) -> faer::Par {
     }
 }
 
-/// `y = a·x` by faer on this thread.
-fn seq_gemv(a: ArrayView2<'_, f64>, x: ArrayView1<'_, f64>, y: ArrayViewMut1<'_, f64>) {
-    let mut y2 = y.insert_axis(Axis(1));
-    let x2 = x.insert_axis(Axis(1));
+/// `c = a·b` by faer.
+fn faer_matmul(
+    mut c: ArrayViewMut2<'_, f64>,
+    a: ArrayView2<'_, f64>,
+    b: ArrayView2<'_, f64>,
+    par: faer::Par,
+) {
     faer::linalg::matmul::matmul(
-        faer_mut(&mut y2),
+        faer_mut(&mut c),
         faer::Accum::Replace,
         faer_ref(&a),
-        faer_ref(&x2),
+        faer_ref(&b),
         1.0,
+        par,
+    );
+}
+
+/// `y = a·x` by faer on this thread.
+fn seq_gemv(a: ArrayView2<'_, f64>, x: ArrayView1<'_, f64>, y: ArrayViewMut1<'_, f64>) {
+    faer_matmul(
+        y.insert_axis(Axis(1)),
+        a,
+        x.insert_axis(Axis(1)),
         faer::Par::Seq,
     );
 }
@@ -79,14 +92,7 @@ impl Blas for Faer {
             return;
         }
         let par = faer_par(m.saturating_mul(n).saturating_mul(k));
-        faer::linalg::matmul::matmul(
-            faer_mut(&mut c),
-            faer::Accum::Replace,
-            faer_ref(&a),
-            faer_ref(&b),
-            1.0,
-            par,
-        );
+        faer_matmul(c, a, b, par);
     }
 
     /// Big products are split into fixed blocks (the sizes depend on the shape only), each
