@@ -55,6 +55,8 @@ def cases(quick, csv):
          [569, 30, 750, 1e-5], ("rtol", 1e-12), None),
         (f"lra {lra_big}x30", "lra", {"n": lra_big, "d": 30, "iterations": 100, "alpha": 1e-5},
          [lra_big, 30, 100, 1e-5], ("rtol", 1e-12), None),
+        (f"lra {lra_big}x100", "lra", {"n": lra_big, "d": 100, "iterations": 100, "alpha": 1e-5},
+         [lra_big, 100, 100, 1e-5], ("rtol", 1e-12), None),
         ("lra-breast-cancer 100", "lra-breast-cancer", {"iterations": 100, "alpha": 1e-5, "csv": csv},
          [csv, 100, 1e-5], ("rtol", 1e-8), None),
         ("lra-breast-cancer 750", "lra-breast-cancer", {"iterations": 750, "alpha": 1e-5, "csv": csv},
@@ -67,7 +69,7 @@ def cases(quick, csv):
     ]
 
 
-THREAD_CASES = ("gemm", "sigmoid", "lra 1")  # label prefixes run at 1 and 2 threads
+THREAD_CASES = ("gemm", "sigmoid", "lra 100000x30", "lra 10000x30")  # label prefixes run at 1 and 2 threads
 
 
 def numpy_env():
