@@ -210,3 +210,81 @@ fn reset_and_globals() {
     assert!(s.eval("t", "data").is_err());
     assert!(s.get("logistic").is_some());
 }
+
+/// A function whose last call was short runs on the caller's thread on the next call
+/// (`Session::call` skips the pool handoff); that path keeps every guarantee of the pool
+/// path. A host function reports the thread it runs on, which shows the path taken.
+#[test]
+fn repeated_embedded_calls_keep_depth_limit_futures_parallel_map_and_random_draws() {
+    let mut engine = Engine::new().threads(2);
+    engine
+        .register_fn("thread_name", || {
+            std::thread::current().name().unwrap_or("").to_string()
+        })
+        .unwrap();
+    let mut s = engine.session();
+    s.eval(
+        "defs",
+        "define(deep, n, if(n == 0, thread_name(), deep(n - 1)))
+         define(twice, x, block(define(a, async(x * 2)), a + 1))
+         define(draws, k, parallel_map(lambda(j, random(list(2)) * j), list(k, k + 1)))",
+    )
+    .unwrap();
+    let text = |v: Value| v.to_string();
+    let here = std::thread::current().name().unwrap_or("").to_string();
+    let call = |f: &str, n: i64| s.call_global(f, vec![Value::Int(n)]);
+    // The first call goes to the pool; once a call was short, the next one stays here.
+    // Where a call runs depends on how long the previous one took, so the checks below
+    // allow a slow machine several tries instead of asserting on one.
+    let first = text(call("deep", 1).unwrap());
+    assert!(first.starts_with("physl-worker"), "{first}");
+    // 9000 nested calls from the test thread (a 2 MB stack) need the switched stack
+    let ran_here = (0..20).any(|_| {
+        call("deep", 1).unwrap();
+        text(call("deep", 9000).unwrap()) == here
+    });
+    assert!(ran_here, "deep recursion never ran on the calling thread");
+    // beyond the depth limit: the diagnostic, not a stack overflow
+    for _ in 0..3 {
+        call("deep", 1).unwrap();
+        let err = call("deep", 20_000).unwrap_err();
+        assert_eq!(err.code(), "physl::limit");
+    }
+    for _ in 0..3 {
+        assert_eq!(text(call("twice", 20).unwrap()), "41");
+    }
+    // the same seed gives the same draws whichever path a call takes
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        s.set_seed(7);
+        seen.push(text(s.call_global("draws", vec![Value::Int(3)]).unwrap()));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+    // errors keep their code whichever path
+    for _ in 0..3 {
+        let err = s.call_global("twice", vec![Value::str("a")]).unwrap_err();
+        assert_eq!(err.code(), "physl::type", "{}", err.message());
+    }
+}
+
+/// Calls from several threads at once into one compiled program each take the fast path
+/// on their own thread's stack.
+#[test]
+fn short_calls_from_many_threads() {
+    let engine = Engine::new();
+    let program = engine.compile("t", "define(sq, x, x * x) sq").unwrap();
+    std::thread::scope(|scope| {
+        for t in 0..4i64 {
+            let engine = &engine;
+            let program = &program;
+            scope.spawn(move || {
+                let mut s = engine.session();
+                let f = s.run(program).unwrap();
+                for i in 0..200i64 {
+                    let v = s.call(&f, vec![Value::Int(t * 1000 + i)]).unwrap();
+                    assert_eq!(v.to_string(), ((t * 1000 + i) * (t * 1000 + i)).to_string());
+                }
+            });
+        }
+    });
+}

@@ -49,11 +49,23 @@ static EXECUTOR: Executor = Executor {
     work: Condvar::new(),
 };
 
-/// True when the current thread may fork children as rayon tasks: it is a worker of a pool
-/// with more than one thread. Executor threads and other plain threads run children in
-/// order (their rayon calls would land in a pool that must only ever see pure kernel jobs).
+thread_local! {
+    /// Set on the threads of physl's own worker pools (their start handler).
+    static POOL_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the current thread as a worker of one of physl's pools.
+pub fn mark_pool_worker() {
+    POOL_WORKER.with(|w| w.set(true));
+}
+
+/// True when the current thread may fork children as rayon tasks: it is a worker of one of
+/// physl's pools with more than one thread. Executor threads and other threads (including
+/// the workers of an embedder's own rayon pools, from which `Session::call` may run) run
+/// children in order: their rayon calls land in a pool that must only ever see pure kernel
+/// jobs, on threads without the evaluator's stack.
 pub fn pool_can_fork() -> bool {
-    rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1
+    POOL_WORKER.with(std::cell::Cell::get) && rayon::current_num_threads() > 1
 }
 
 /// Queues `future` for an executor thread; `max_threads` is the size of the pool of the run
@@ -89,6 +101,7 @@ pub fn submit(future: Arc<Future>, max_threads: usize) {
 }
 
 fn work_loop() {
+    super::stack::mark_big_stack_thread();
     loop {
         let next = {
             let mut st = EXECUTOR.state.lock();

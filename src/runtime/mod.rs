@@ -12,6 +12,7 @@ pub mod frame;
 pub mod host;
 pub mod sched;
 pub mod session;
+pub mod stack;
 
 use crate::compile::tree::{CaptureFrom, FastOp, FuncCode, Node, NodeKind, VarRef};
 use crate::diagnostics::{Error, ErrorKind, Result};

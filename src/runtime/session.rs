@@ -24,12 +24,13 @@ use crate::primitives::{registry, Args, NativeFn};
 use crate::syntax::{self, ast::Expr, SourceMap};
 use crate::value::Value;
 use parking_lot::Mutex;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Native stack for the evaluator: deep PhySL recursion must end in a `physl::limit`
 /// error, never a stack overflow (the depth limit of 10 000 calls needs ~100 MB).
-const EVAL_STACK: usize = 1 << 30;
+use super::stack::EVAL_STACK;
 
 /// Setting the flag (`store(true, Ordering::Relaxed)`) stops a running evaluation with
 /// `physl::interrupted` at the next loop step or call. Safe to set from any thread or a
@@ -326,6 +327,7 @@ impl Engine {
             interrupt: Arc::new(AtomicBool::new(false)),
             rng: Arc::new(Mutex::new(default_generator())),
             profiler: None,
+            call_costs: CallCosts::default(),
         }
     }
 }
@@ -351,6 +353,47 @@ pub struct Session {
     interrupt: InterruptHandle,
     rng: Arc<Mutex<Generator>>,
     profiler: Option<Arc<crate::introspect::Profiler>>,
+    call_costs: CallCosts,
+}
+
+/// How long the last [`Session::call`] of each function took, to decide where the next one
+/// runs.
+#[derive(Default)]
+struct CallCosts {
+    /// Keyed by the function object's address; the value is kept so that the address
+    /// cannot be reused by another function while its entry exists.
+    last: Mutex<HashMap<usize, (Value, std::time::Duration)>>,
+}
+
+impl CallCosts {
+    /// Below this a call runs on the caller's thread: the pool handoff would cost more than
+    /// a tenth of the call, more than its concurrency could win back.
+    const SHORT: std::time::Duration = std::time::Duration::from_micros(500);
+    /// Entries kept at most (an embedder calling many distinct closures once each must not
+    /// grow the map without bound).
+    const MAX_ENTRIES: usize = 1024;
+
+    fn key(f: &Value) -> Option<usize> {
+        match f {
+            Value::Func(obj) => Some(Arc::as_ptr(obj) as *const () as usize),
+            _ => None,
+        }
+    }
+
+    fn is_short(&self, f: &Value) -> bool {
+        Self::key(f)
+            .and_then(|k| self.last.lock().get(&k).map(|(_, t)| *t < Self::SHORT))
+            .unwrap_or(false)
+    }
+
+    fn record(&self, f: &Value, took: std::time::Duration) {
+        let Some(k) = Self::key(f) else { return };
+        let mut last = self.last.lock();
+        if last.len() >= Self::MAX_ENTRIES && !last.contains_key(&k) {
+            last.clear();
+        }
+        last.insert(k, (f.clone(), took));
+    }
 }
 
 impl Session {
@@ -492,16 +535,38 @@ impl Session {
     }
 
     /// Calls a function value (e.g. a program's `main`) with positional arguments.
+    ///
+    /// A function whose previous call was short runs on the calling thread (switched onto
+    /// a deep stack), which saves the ~50 µs handoff to the worker pool; it then evaluates
+    /// its children in order, as an `async` task does, and its parallel kernels use rayon's
+    /// global pool. Other calls, the first one of each function, and calls while a
+    /// profiler is attached run on the pool, where `parallel_block`, `parallel_map` and
+    /// the scheduler's tasks are concurrent. Results are the same either way.
     pub fn call(&self, f: &Value, args: Vec<Value>) -> Result<Value> {
         self.interrupt.store(false, Ordering::Relaxed);
         let run = self.run_shared(&self.globals);
         let rng = self.rng.clone();
         let profiler = self.profiler.clone();
-        in_pool(self.engine.threads, move || {
+        let body = move || {
             let interp = Interp::for_run(&run, &rng).with_profiler(profiler.as_deref());
             let result = crate::primitives::Context::call(&interp, f, Args::from_vec(args));
             interp.finish(result)
-        })
+        };
+        let start = std::time::Instant::now();
+        let body = if self.profiler.is_none() && self.call_costs.is_short(f) {
+            match super::stack::on_eval_stack(body) {
+                Ok(result) => {
+                    self.call_costs.record(f, start.elapsed());
+                    return result;
+                }
+                Err(body) => body,
+            }
+        } else {
+            body
+        };
+        let result = in_pool(self.engine.threads, body);
+        self.call_costs.record(f, start.elapsed());
+        result
     }
 
     /// Calls the function bound to a global name.
@@ -534,9 +599,13 @@ pub fn resolve_threads(requested: usize) -> usize {
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|n| *n > 0)
         .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
+            // std reads the cgroup quota files on every call; the answer does not change
+            static CORES: OnceLock<usize> = OnceLock::new();
+            *CORES.get_or_init(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            })
         })
 }
 
@@ -551,6 +620,10 @@ fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
     let p = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(EVAL_STACK)
+        .start_handler(|_| {
+            super::stack::mark_big_stack_thread();
+            super::executor::mark_pool_worker();
+        })
         .thread_name(|i| format!("physl-worker-{i}"))
         .build()
         .ok()?;
@@ -575,8 +648,10 @@ pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
         match std::thread::Builder::new()
             .name("physl-eval".into())
             .stack_size(EVAL_STACK)
-            .spawn_scoped(s, f)
-        {
+            .spawn_scoped(s, || {
+                super::stack::mark_big_stack_thread();
+                f()
+            }) {
             Ok(handle) => match handle.join() {
                 Ok(v) => v,
                 Err(panic) => std::panic::resume_unwind(panic),
