@@ -348,7 +348,8 @@ fn default_generator() -> Generator {
 pub struct Session {
     engine: Engine,
     scope: GlobalScope,
-    globals: Vec<Cell>,
+    /// Shared with each run as one reference (a call does not copy the list).
+    globals: Arc<[Cell]>,
     host: Arc<dyn Host>,
     interrupt: InterruptHandle,
     rng: Arc<Mutex<Generator>>,
@@ -467,9 +468,7 @@ impl Session {
             return Err(Error::name(format!("`{name}` cannot be defined")));
         }
         let i = self.scope.define(name, None) as usize;
-        while self.globals.len() <= i {
-            self.globals.push(new_cell(Value::Nil));
-        }
+        self.grow_globals(i + 1);
         *self.globals[i].write() = value;
         Ok(())
     }
@@ -488,22 +487,31 @@ impl Session {
             })
             .collect();
         self.scope = tree.globals.clone();
-        self.run_with_globals(tree, &self.globals)
+        self.run_with_globals(tree)
+    }
+
+    /// Makes room for `n` globals (new ones are nil).
+    fn grow_globals(&mut self, n: usize) {
+        if self.globals.len() < n {
+            let mut all = self.globals.to_vec();
+            all.resize_with(n, || new_cell(Value::Nil));
+            self.globals = all.into();
+        }
     }
 
     /// Owned handles to the session's state for one run.
-    fn run_shared(&self, globals: &[Cell]) -> Arc<RunShared> {
+    fn run_shared(&self) -> Arc<RunShared> {
         RunShared::new(
-            globals.iter().cloned().collect(),
+            self.globals.clone(),
             self.host.clone(),
             self.engine.limits.clone(),
             self.interrupt.clone(),
         )
     }
 
-    fn run_with_globals(&self, program: &tree::Program, globals: &[Cell]) -> Result<Value> {
+    fn run_with_globals(&self, program: &tree::Program) -> Result<Value> {
         self.interrupt.store(false, Ordering::Relaxed);
-        let run = self.run_shared(globals);
+        let run = self.run_shared();
         let rng = self.rng.clone();
         let profiler = self.profiler.clone();
         in_pool(self.engine.threads, move || {
@@ -527,11 +535,9 @@ impl Session {
         let exprs = self.engine.parse(name, text)?;
         let mut scope = self.scope.clone();
         let program = on_big_stack(|| compile::compile_program(&exprs, &mut scope))?;
-        while self.globals.len() < scope.len() {
-            self.globals.push(new_cell(Value::Nil));
-        }
+        self.grow_globals(scope.len());
         self.scope = scope;
-        self.run_with_globals(&program, &self.globals)
+        self.run_with_globals(&program)
     }
 
     /// Calls a function value (e.g. a program's `main`) with positional arguments.
@@ -544,7 +550,7 @@ impl Session {
     /// the scheduler's tasks are concurrent. Results are the same either way.
     pub fn call(&self, f: &Value, args: Vec<Value>) -> Result<Value> {
         self.interrupt.store(false, Ordering::Relaxed);
-        let run = self.run_shared(&self.globals);
+        let run = self.run_shared();
         let rng = self.rng.clone();
         let profiler = self.profiler.clone();
         let body = move || {
