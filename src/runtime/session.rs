@@ -357,13 +357,29 @@ pub struct Session {
     call_costs: CallCosts,
 }
 
-/// How long the last [`Session::call`] of each function took, to decide where the next one
-/// runs.
+/// How long the last [`Session::call`] of each function, and the last [`Session::run`] of
+/// each program, took: that decides where the next one runs.
 #[derive(Default)]
 struct CallCosts {
-    /// Keyed by the function object's address; the value is kept so that the address
-    /// cannot be reused by another function while its entry exists.
-    last: Mutex<HashMap<usize, (Value, std::time::Duration)>>,
+    /// Keyed by the address of the function object or program; the entry keeps it alive,
+    /// so that the address cannot be reused by something else while the entry exists.
+    last: Mutex<HashMap<usize, (Repeated, std::time::Duration)>>,
+}
+
+/// What a session may run again.
+enum Repeated {
+    Func(Value),
+    Program(Arc<tree::Program>),
+}
+
+impl Repeated {
+    fn address(&self) -> Option<usize> {
+        match self {
+            Repeated::Func(Value::Func(obj)) => Some(Arc::as_ptr(obj) as *const () as usize),
+            Repeated::Func(_) => None,
+            Repeated::Program(p) => Some(Arc::as_ptr(p) as usize),
+        }
+    }
 }
 
 impl CallCosts {
@@ -374,26 +390,19 @@ impl CallCosts {
     /// grow the map without bound).
     const MAX_ENTRIES: usize = 1024;
 
-    fn key(f: &Value) -> Option<usize> {
-        match f {
-            Value::Func(obj) => Some(Arc::as_ptr(obj) as *const () as usize),
-            _ => None,
-        }
-    }
-
-    fn is_short(&self, f: &Value) -> bool {
-        Self::key(f)
+    fn is_short(&self, work: &Repeated) -> bool {
+        work.address()
             .and_then(|k| self.last.lock().get(&k).map(|(_, t)| *t < Self::SHORT))
             .unwrap_or(false)
     }
 
-    fn record(&self, f: &Value, took: std::time::Duration) {
-        let Some(k) = Self::key(f) else { return };
+    fn record(&self, work: Repeated, took: std::time::Duration) {
+        let Some(k) = work.address() else { return };
         let mut last = self.last.lock();
         if last.len() >= Self::MAX_ENTRIES && !last.contains_key(&k) {
             last.clear();
         }
-        last.insert(k, (f.clone(), took));
+        last.insert(k, (work, took));
     }
 }
 
@@ -487,7 +496,7 @@ impl Session {
             })
             .collect();
         self.scope = tree.globals.clone();
-        self.run_with_globals(tree)
+        self.run_with_globals(tree, Some(Repeated::Program(tree.clone())))
     }
 
     /// Makes room for `n` globals (new ones are nil).
@@ -509,12 +518,12 @@ impl Session {
         )
     }
 
-    fn run_with_globals(&self, program: &tree::Program) -> Result<Value> {
+    fn run_with_globals(&self, program: &tree::Program, work: Option<Repeated>) -> Result<Value> {
         self.interrupt.store(false, Ordering::Relaxed);
         let run = self.run_shared();
         let rng = self.rng.clone();
         let profiler = self.profiler.clone();
-        in_pool(self.engine.threads, move || {
+        self.run_where_cheapest(work, move || {
             let interp = Interp::for_run(&run, &rng).with_profiler(profiler.as_deref());
             let result = interp.run_main(&program.main);
             interp.finish(result)
@@ -537,32 +546,44 @@ impl Session {
         let program = on_big_stack(|| compile::compile_program(&exprs, &mut scope))?;
         self.grow_globals(scope.len());
         self.scope = scope;
-        self.run_with_globals(&program)
+        self.run_with_globals(&program, None)
     }
 
     /// Calls a function value (e.g. a program's `main`) with positional arguments.
-    ///
-    /// A function whose previous call was short runs on the calling thread (switched onto
-    /// a deep stack), which saves the ~50 µs handoff to the worker pool; it then evaluates
-    /// its children in order, as an `async` task does, and its parallel kernels use rayon's
-    /// global pool. Other calls, the first one of each function, and calls while a
-    /// profiler is attached run on the pool, where `parallel_block`, `parallel_map` and
-    /// the scheduler's tasks are concurrent. Results are the same either way.
     pub fn call(&self, f: &Value, args: Vec<Value>) -> Result<Value> {
         self.interrupt.store(false, Ordering::Relaxed);
         let run = self.run_shared();
         let rng = self.rng.clone();
         let profiler = self.profiler.clone();
-        let body = move || {
+        self.run_where_cheapest(Some(Repeated::Func(f.clone())), move || {
             let interp = Interp::for_run(&run, &rng).with_profiler(profiler.as_deref());
             let result = crate::primitives::Context::call(&interp, f, Args::from_vec(args));
             interp.finish(result)
-        };
+        })
+    }
+
+    /// Runs `body` (a call or a program run) where it costs least.
+    ///
+    /// Something whose previous run took under [`CallCosts::SHORT`] runs on the calling
+    /// thread, switched onto a deep stack, which saves the ~50 µs handoff to the worker pool;
+    /// it then evaluates its children in order, as an `async` task does, and its parallel
+    /// kernels use rayon's global pool. Longer work, first runs, source text (`eval`) and
+    /// profiled runs go to the pool, where `parallel_block`, `parallel_map` and the
+    /// scheduler's tasks are concurrent. The result is the same either way.
+    fn run_where_cheapest(
+        &self,
+        work: Option<Repeated>,
+        body: impl FnOnce() -> Result<Value> + Send,
+    ) -> Result<Value> {
         let start = std::time::Instant::now();
-        let body = if self.profiler.is_none() && self.call_costs.is_short(f) {
+        let here =
+            self.profiler.is_none() && work.as_ref().is_some_and(|w| self.call_costs.is_short(w));
+        let body = if here {
             match super::stack::on_eval_stack(body) {
                 Ok(result) => {
-                    self.call_costs.record(f, start.elapsed());
+                    if let Some(w) = work {
+                        self.call_costs.record(w, start.elapsed());
+                    }
                     return result;
                 }
                 Err(body) => body,
@@ -571,7 +592,9 @@ impl Session {
             body
         };
         let result = in_pool(self.engine.threads, body);
-        self.call_costs.record(f, start.elapsed());
+        if let Some(w) = work {
+            self.call_costs.record(w, start.elapsed());
+        }
         result
     }
 
@@ -647,8 +670,9 @@ pub fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-/// Runs `f` on a thread with a large stack (falls back to the current thread if no thread
-/// can be started).
+/// Runs `f` on a new thread with a large stack. Parsing goes through here rather than
+/// [`super::stack::on_eval_stack`]: the parser's own stack probe (pest's, through
+/// `stacker`) only knows a thread's original stack and reports a switched one as exhausted.
 pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| {
         match std::thread::Builder::new()
