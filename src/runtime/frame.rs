@@ -57,14 +57,33 @@ unsafe impl Sync for Frame<'_> {}
 
 impl<'a> Frame<'a> {
     pub fn new(code: &'a FuncCode, upvalues: &'a [Capture]) -> Frame<'a> {
-        let slots = (0..code.n_slots)
-            .map(|_| SlotCell(std::cell::UnsafeCell::new(Slot::Val(Value::Nil))))
-            .collect();
-        Frame {
+        let first = std::iter::empty::<Result<Value, std::convert::Infallible>>();
+        match Frame::try_new(code, upvalues, first) {
+            Ok(frame) => frame,
+            Err(never) => match never {},
+        }
+    }
+
+    /// A frame whose first slots (the parameters) are the values of `first`, taken in
+    /// order; the first error stops the construction. The rest are nil.
+    pub fn try_new<E>(
+        code: &'a FuncCode,
+        upvalues: &'a [Capture],
+        first: impl Iterator<Item = Result<Value, E>>,
+    ) -> Result<Frame<'a>, E> {
+        let n = code.n_slots as usize;
+        let mut slots: smallvec::SmallVec<[SlotCell; 4]> = smallvec::SmallVec::with_capacity(n);
+        for v in first {
+            slots.push(SlotCell(std::cell::UnsafeCell::new(Slot::Val(v?))));
+        }
+        while slots.len() < n {
+            slots.push(SlotCell(std::cell::UnsafeCell::new(Slot::Val(Value::Nil))));
+        }
+        Ok(Frame {
             slots,
             upvalues,
             code,
-        }
+        })
     }
 
     /// Runs `f` on slot `i` (`None` if out of range).
