@@ -507,7 +507,6 @@ impl Value {
         })
     }
 
-    /// Truthiness (spec 3.5).
     /// `clone`, with the plain numbers copied inline: the derived `clone` is an
     /// out-of-line call, which the interpreter's hot paths (constants, local reads) feel.
     #[inline(always)]
@@ -520,6 +519,7 @@ impl Value {
         }
     }
 
+    /// Truthiness (spec 3.5).
     pub fn truthy(&self) -> Result<bool> {
         Ok(match self {
             Value::Nil => false,
