@@ -57,23 +57,61 @@ unsafe impl Sync for Frame<'_> {}
 
 impl<'a> Frame<'a> {
     pub fn new(code: &'a FuncCode, upvalues: &'a [Capture]) -> Frame<'a> {
-        let slots = (0..code.n_slots)
-            .map(|_| SlotCell(std::cell::UnsafeCell::new(Slot::Val(Value::Nil))))
-            .collect();
-        Frame {
-            slots,
-            upvalues,
-            code,
+        let first = std::iter::empty::<Result<Value, std::convert::Infallible>>();
+        match Frame::try_new(code, upvalues, first) {
+            Ok(frame) => frame,
+            Err(never) => match never {},
         }
     }
 
+    /// A frame whose first slots (the parameters) are the values of `first`, taken in
+    /// order; the first error stops the construction. The rest are nil.
+    pub fn try_new<E>(
+        code: &'a FuncCode,
+        upvalues: &'a [Capture],
+        first: impl Iterator<Item = Result<Value, E>>,
+    ) -> Result<Frame<'a>, E> {
+        let n = code.n_slots as usize;
+        let nil = |_| SlotCell(std::cell::UnsafeCell::new(Slot::Val(Value::Nil)));
+        // filled in one go rather than pushed one by one: this runs once per call
+        let mut slots: smallvec::SmallVec<[SlotCell; 4]> = if n <= 4 {
+            smallvec::SmallVec::from_buf_and_len(std::array::from_fn(nil), n)
+        } else {
+            (0..n).map(nil).collect()
+        };
+        for (i, v) in first.enumerate() {
+            let v = Slot::Val(v?);
+            match slots.get_mut(i) {
+                Some(cell) => *cell.0.get_mut() = v,
+                None => slots.push(SlotCell(std::cell::UnsafeCell::new(v))),
+            }
+        }
+        Ok(Frame {
+            slots,
+            upvalues,
+            code,
+        })
+    }
+
     /// Runs `f` on slot `i` (`None` if out of range).
-    #[inline]
+    #[inline(always)]
     pub fn with<T>(&self, i: u32, f: impl FnOnce(&Slot) -> T) -> Option<T> {
         let cell = self.slots.get(i as usize)?;
         // SAFETY: no write to this slot runs concurrently (type documentation), and the
         // reference does not escape `f`; `f` only reads (it cannot reach the frame mutably).
         Some(f(unsafe { &*cell.0.get() }))
+    }
+
+    /// A copy of slot `i` when it holds a plain value (`None` for a cell or out of range):
+    /// the operand fast path, which a closure passed to [`Frame::with`] kept out of line.
+    #[inline(always)]
+    pub fn value(&self, i: u32) -> Option<Value> {
+        let cell = self.slots.get(i as usize)?;
+        // SAFETY: as for `with`: no concurrent write, and the reference ends here.
+        match unsafe { &*cell.0.get() } {
+            Slot::Val(v) => Some(v.clone_fast()),
+            Slot::Cell(_) => None,
+        }
     }
 
     /// Replaces slot `i`, returning the old content (dropped by the caller, outside of any

@@ -227,7 +227,19 @@ impl<'r> Interp<'r> {
         self.eval(&main.body, &frame)
     }
 
+    /// Checked once per loop iteration and per call: the common case (no interrupt, no
+    /// step budget) must stay two loads and a branch.
+    #[inline(always)]
     fn interrupted(&self) -> Result<()> {
+        if self.interrupt.load(Ordering::Relaxed) || self.limits.max_steps.is_some() {
+            return self.interrupted_slow();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn interrupted_slow(&self) -> Result<()> {
         if self.interrupt.load(Ordering::Relaxed) {
             return Err(Error::new(ErrorKind::Interrupted, "interrupted"));
         }
@@ -344,6 +356,20 @@ impl<'r> Interp<'r> {
                     Ok(Value::Nil)
                 }
             }
+            // calls, loops and stores each get a small function of their own: going through
+            // `eval_other`, whose frame is sized for every kind, costs more than the work
+            NodeKind::Call {
+                callee,
+                name,
+                args,
+                keywords,
+            } => self.eval_call(node, callee, name, args, keywords, frame),
+            NodeKind::While { cond, body } => self.eval_while(cond, body, frame),
+            NodeKind::Store {
+                target,
+                name,
+                value,
+            } => self.eval_store(node, *target, name, value, frame),
             _ => self.eval_other(node, frame),
         }
     }
@@ -354,13 +380,19 @@ impl<'r> Interp<'r> {
     fn operand(&self, n: &Node, frame: &Frame) -> Result<Value> {
         if self.profiler.is_none() {
             match &n.kind {
-                NodeKind::Const(v) => return Ok(v.clone()),
+                NodeKind::Const(v) => return Ok(v.clone_fast()),
                 NodeKind::Var(VarRef::Local(i)) => {
-                    if let Some(Some(v)) = frame.with(*i, |s| match s {
-                        Slot::Val(v) => Some(v.clone()),
-                        Slot::Cell(_) => None,
-                    }) {
+                    if let Some(v) = frame.value(*i) {
                         return Ok(v);
+                    }
+                }
+                // skips `eval`'s dispatch for the common nested operator (`fib(n - 1)`)
+                NodeKind::Binary { op, prim, lhs, rhs } => {
+                    return self.eval_binary(n, *op, prim, lhs, rhs, frame)
+                }
+                NodeKind::Var(VarRef::Global(i)) => {
+                    if let Some(cell) = self.globals.get(*i as usize) {
+                        return Ok(cell.read().clone());
                     }
                 }
                 _ => {}
@@ -389,6 +421,7 @@ impl<'r> Interp<'r> {
             (self.operand(lhs, frame)?, self.operand(rhs, frame)?)
         };
         if let Some(v) = scalar_op(op, &a, &b) {
+            forget_numbers(a, b);
             return Ok(v);
         }
         self.binary_general(node, op, prim, lhs, rhs, a, b)
@@ -441,7 +474,12 @@ impl<'r> Interp<'r> {
             NodeKind::Const(_)
             | NodeKind::Var(_)
             | NodeKind::Binary { .. }
-            | NodeKind::If { .. } => Err(Error::internal("eval_other called for a hot node kind")),
+            | NodeKind::If { .. }
+            | NodeKind::Call { .. }
+            | NodeKind::While { .. }
+            | NodeKind::Store { .. } => {
+                Err(Error::internal("eval_other called for a hot node kind"))
+            }
             NodeKind::Prim { prim, args, dtype } => {
                 let Eval::Fn(f) = prim.eval else {
                     return Err(Error::internal(format!(
@@ -477,29 +515,6 @@ impl<'r> Interp<'r> {
                     _ => result,
                 })
             }
-            NodeKind::Call {
-                callee,
-                name,
-                args,
-                keywords,
-            } => {
-                let f = self.eval(callee, frame)?;
-                let f = self.ready(f)?;
-                let values = self.eval_args(args, frame)?;
-                let mut kw = Vec::with_capacity(keywords.len());
-                for (k, v) in keywords.iter() {
-                    kw.push((k.as_ref(), self.eval(v, frame)?));
-                }
-                self.call_value(&f, values, &kw, name, node)
-            }
-            NodeKind::While { cond, body } => {
-                let mut last = Value::Nil;
-                while self.condition(cond, frame)? {
-                    self.interrupted()?;
-                    last = self.eval(body, frame)?;
-                }
-                Ok(last)
-            }
             NodeKind::For {
                 init,
                 cond,
@@ -528,19 +543,6 @@ impl<'r> Interp<'r> {
                 value,
                 is_function,
             } => self.define(*target, value, *is_function, frame),
-            NodeKind::Store {
-                target,
-                name,
-                value,
-            } => {
-                let v = self.eval(value, frame)?;
-                self.with_var_mut(*target, frame, name, |slot| {
-                    *slot = v;
-                    Ok(())
-                })
-                .map_err(|e| e.locate(node.span, |_| None))?;
-                Ok(Value::Nil)
-            }
             NodeKind::StoreSlice {
                 target,
                 name,
@@ -610,6 +612,73 @@ impl<'r> Interp<'r> {
         }
     }
 
+    #[inline(never)]
+    fn eval_while(&self, cond: &Node, body: &Node, frame: &Frame) -> Result<Value> {
+        let mut last = Value::Nil;
+        while self.condition(cond, frame)? {
+            self.interrupted()?;
+            last = self.eval(body, frame)?;
+        }
+        Ok(last)
+    }
+
+    #[inline(never)]
+    fn eval_store(
+        &self,
+        node: &Node,
+        target: VarRef,
+        name: &str,
+        value: &Node,
+        frame: &Frame,
+    ) -> Result<Value> {
+        let v = self.operand(value, frame)?;
+        self.with_var_mut(target, frame, name, |slot| {
+            *slot = v;
+            Ok(())
+        })
+        .map_err(|e| e.locate(node.span, |_| None))?;
+        Ok(Value::Nil)
+    }
+
+    #[inline(never)]
+    fn eval_call(
+        &self,
+        node: &Node,
+        callee: &Node,
+        name: &str,
+        args: &[Node],
+        keywords: &[(Box<str>, Node)],
+        frame: &Frame,
+    ) -> Result<Value> {
+        let f = self.operand(callee, frame)?;
+        // The common call, a closure with positional arguments only: they are evaluated
+        // straight into the callee's frame (no argument vector in between). A closure is
+        // not a future, so it needs no `ready`.
+        if keywords.is_empty() {
+            if let Value::Func(obj) = &f {
+                if let Some(c) = obj.as_any().downcast_ref::<Closure>() {
+                    if args.len() <= c.code.params.len() {
+                        let callee_frame = Frame::try_new(
+                            &c.code,
+                            &c.upvalues,
+                            args.iter().map(|a| self.operand(a, frame)),
+                        )?;
+                        return self
+                            .enter_closure(&c.code, &callee_frame, args.len(), &[], node)
+                            .map_err(|e| e.push_call(&c.code.name, node.span));
+                    }
+                }
+            }
+        }
+        let f = self.ready(f)?;
+        let values = self.eval_args(args, frame)?;
+        let mut kw = Vec::with_capacity(keywords.len());
+        for (k, v) in keywords.iter() {
+            kw.push((k.as_ref(), self.eval(v, frame)?));
+        }
+        self.call_value(&f, values, &kw, name, node)
+    }
+
     /// Evaluates nodes in order on this thread.
     fn eval_args(&self, args: &[Node], frame: &Frame) -> Result<Args> {
         let mut values = Args::with_capacity(args.len());
@@ -619,8 +688,40 @@ impl<'r> Interp<'r> {
         Ok(values)
     }
 
+    #[inline]
     fn condition(&self, cond: &Node, frame: &Frame) -> Result<bool> {
+        // `i < n` on two numbers: the comparison's bool is the condition, without building
+        // a value (the loop and `if` hot path)
+        if let NodeKind::Binary {
+            op: op @ FastOp::Cmp(_),
+            prim,
+            lhs,
+            rhs,
+        } = &cond.kind
+        {
+            if self.profiler.is_none() && !cond.sched.fork {
+                let a = self.operand(lhs, frame)?;
+                let b = self.operand(rhs, frame)?;
+                let v = match scalar_op(*op, &a, &b) {
+                    Some(Value::Bool(t)) => {
+                        forget_numbers(a, b);
+                        return Ok(t);
+                    }
+                    Some(v) => v,
+                    None => self.binary_general(cond, *op, prim, lhs, rhs, a, b)?,
+                };
+                return self.truth(v, cond);
+            }
+        }
         let v = self.eval(cond, frame)?;
+        self.truth(v, cond)
+    }
+
+    #[inline(always)]
+    fn truth(&self, v: Value, cond: &Node) -> Result<bool> {
+        if let Value::Bool(b) = v {
+            return Ok(b);
+        }
         let v = self.ready(v)?;
         v.truthy().map_err(|e| e.locate(cond.span, |_| None))
     }
@@ -726,6 +827,21 @@ impl<'r> Interp<'r> {
             ))
             .with_label(node.span, "called here"));
         }
+        let n_given = args.len();
+        let frame = Frame::try_new(code, &c.upvalues, args.into_iter().map(Ok))?;
+        self.enter_closure(code, &frame, n_given, keywords, node)
+    }
+
+    /// Runs a closure whose first `n_given` parameters are already in `frame`.
+    fn enter_closure(
+        &self,
+        code: &FuncCode,
+        frame: &Frame,
+        n_given: usize,
+        keywords: &[(&str, Value)],
+        node: &Node,
+    ) -> Result<Value> {
+        let n_params = code.params.len();
         // An `Interp` belongs to one task on one thread, so a load and a store (no atomic
         // read-modify-write) suffice.
         let depth = self.depth.load(Ordering::Relaxed) + 1;
@@ -740,13 +856,8 @@ impl<'r> Interp<'r> {
             .with_help("check the recursion's base case; raise the limit with --max-depth"));
         }
         self.interrupted()?;
-        let frame = Frame::new(code, &c.upvalues);
-        let n_given = args.len();
-        for (i, v) in args.into_iter().enumerate() {
-            set_slot(&frame, i as u32, Slot::Val(v))?;
-        }
         if keywords.is_empty() && n_given == n_params {
-            return self.eval(&code.body, &frame);
+            return self.eval(&code.body, frame);
         }
         let mut given: smallvec::SmallVec<[bool; 8]> = smallvec::smallvec![false; n_params];
         given[..n_given].iter_mut().for_each(|g| *g = true);
@@ -764,7 +875,7 @@ impl<'r> Interp<'r> {
                 );
             }
             given[i] = true;
-            set_slot(&frame, i as u32, Slot::Val(v.clone()))?;
+            set_slot(frame, i as u32, Slot::Val(v.clone()))?;
         }
         for (i, p) in code.params.iter().enumerate() {
             if given[i] {
@@ -772,8 +883,8 @@ impl<'r> Interp<'r> {
             }
             match &p.default {
                 Some(d) => {
-                    let v = self.eval(d, &frame)?;
-                    set_slot(&frame, i as u32, Slot::Val(v))?;
+                    let v = self.eval(d, frame)?;
+                    set_slot(frame, i as u32, Slot::Val(v))?;
                 }
                 None => {
                     return Err(Error::arity(format!(
@@ -784,7 +895,7 @@ impl<'r> Interp<'r> {
                 }
             }
         }
-        self.eval(&code.body, &frame)
+        self.eval(&code.body, frame)
     }
 }
 
@@ -856,6 +967,17 @@ fn snapshot_captures(f: &Value) -> Value {
         code: c.code.clone(),
         upvalues,
     }))
+}
+
+/// Discards the operands of a successful [`scalar_op`]: it succeeds only on `Int` and
+/// `Float`, which own nothing, so skipping their destructor leaks nothing and saves the
+/// out-of-line `drop_in_place` call the compiler cannot see is a no-op.
+#[inline(always)]
+fn forget_numbers(a: Value, b: Value) {
+    debug_assert!(matches!(a, Value::Int(_) | Value::Float(_)));
+    debug_assert!(matches!(b, Value::Int(_) | Value::Float(_)));
+    std::mem::forget(a);
+    std::mem::forget(b);
 }
 
 /// `a op b` for two plain numbers when it cannot fail: the interpreter's hottest path
