@@ -109,6 +109,26 @@ fn deep_recursion_is_a_limit_error() {
     assert!(!err.contains("panicked"));
 }
 
+/// A depth limit raised beyond what the evaluator's stack holds ends in the same kind of
+/// diagnostic when the stack runs out, not in a crash.
+#[test]
+fn depth_limit_beyond_the_stack_is_still_a_limit_error() {
+    let (code, out, err) = physl(&[
+        "--max-depth",
+        "4000000000",
+        "-c",
+        "define(f, n, if(n == 0, 0, 1 + f(n - 1)))\nf(100000000)",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("physl::limit"), "{err}");
+    assert!(err.contains("used up the evaluator's stack"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("overflow"),
+        "{err}"
+    );
+}
+
 #[test]
 fn huge_allocation_is_a_limit_error() {
     let (code, _, err) = physl(&["-c", "constant(0, list(1000000, 1000000, 1000000))"]);

@@ -332,3 +332,24 @@ fn repeated_short_runs_stay_on_the_calling_thread() {
     });
     assert!(ran_here, "never ran on the calling thread");
 }
+
+/// The same through the embedding API, for a call that runs on the caller's thread (its
+/// switched stack has the same guard as the pool's threads).
+#[test]
+fn depth_limit_beyond_the_stack_is_a_limit_error_on_the_calling_thread_too() {
+    let engine = Engine::new().max_depth(u32::MAX);
+    let mut s = engine.session();
+    s.eval("defs", "define(f, n, if(n == 0, 0, 1 + f(n - 1)))")
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            s.call_global("f", vec![Value::Int(5)]).unwrap().to_string(),
+            "5"
+        );
+        let err = s
+            .call_global("f", vec![Value::Int(100_000_000)])
+            .unwrap_err();
+        assert_eq!(err.code(), "physl::limit");
+        assert!(err.message().contains("used up"), "{}", err.message());
+    }
+}

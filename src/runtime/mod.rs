@@ -855,6 +855,17 @@ impl<'r> Interp<'r> {
             .with_label(node.span, "this call went too deep")
             .with_help("check the recursion's base case; raise the limit with --max-depth"));
         }
+        if stack::exhausted() {
+            return Err(Error::limit(format!(
+                "recursion at depth {depth} has used up the evaluator's stack"
+            ))
+            .with_label(node.span, "this call went too deep")
+            .with_help(format!(
+                "the depth limit ({}) is more than the stack holds for this function; \
+                 lower --max-depth or check the recursion's base case",
+                self.limits.max_depth
+            )));
+        }
         self.interrupted()?;
         if keywords.is_empty() && n_given == n_params {
             return self.eval(&code.body, frame);

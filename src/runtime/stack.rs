@@ -14,15 +14,35 @@ use std::cell::Cell;
 /// depend on where it runs.
 pub const EVAL_STACK: usize = 1 << 30;
 
+/// Stack kept free below the point where calls stop with an error: what one function body
+/// may need between two calls (expressions nest at most the parser's limit deep) and the
+/// error's own construction.
+const RESERVE: usize = 16 << 20;
+
 thread_local! {
     /// Set while this thread runs on a stack of [`EVAL_STACK`] bytes: a pool worker or an
     /// executor thread (marked when they start), or inside [`on_eval_stack`].
     static ON_BIG_STACK: Cell<bool> = const { Cell::new(false) };
+    /// The lowest stack address a user-function call may start at on this thread (0: not
+    /// known, no check). Below it, [`exhausted`] says so.
+    static FLOOR: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Marks the current thread as one whose own stack is [`EVAL_STACK`] bytes.
+/// Marks the current thread, just started, as one whose own stack is [`EVAL_STACK`] bytes.
 pub fn mark_big_stack_thread() {
     ON_BIG_STACK.with(|b| b.set(true));
+    // a thread starts near the top of its stack: what its start-up used is far less than
+    // the reserve
+    let top = psm::stack_pointer() as usize;
+    FLOOR.with(|f| f.set(top.saturating_sub(EVAL_STACK) + RESERVE));
+}
+
+/// True when the current thread's evaluation stack is nearly used up. The depth limit
+/// normally stops recursion long before; this catches a limit raised beyond what the
+/// stack holds (`--max-depth`, `Engine::max_depth`) with a diagnostic instead of a crash.
+#[inline(always)]
+pub fn exhausted() -> bool {
+    (psm::stack_pointer() as usize) < FLOOR.with(Cell::get)
 }
 
 /// Runs `f` on a stack of [`EVAL_STACK`] bytes without leaving the current thread: directly
@@ -41,7 +61,7 @@ pub fn on_eval_stack<T, F: FnOnce() -> T>(f: F) -> Result<T, F> {
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 mod imp {
-    use super::{EVAL_STACK, ON_BIG_STACK};
+    use super::{EVAL_STACK, FLOOR, ON_BIG_STACK};
     use std::cell::RefCell;
 
     /// One reserved stack: `len` bytes from `base`, the lowest page a guard.
@@ -114,6 +134,7 @@ mod imp {
             };
             let (base, len) = (stack.base, stack.len);
             ON_BIG_STACK.with(|b| b.set(true));
+            let outer_floor = FLOOR.with(|fl| fl.replace(base as usize + super::RESERVE));
             // `psm::on_stack` forbids unwinding out of the callback: a panic is carried
             // across the switch as a value and resumed on the original stack.
             // SAFETY: [base, base + len) is a live read-write mapping owned by this thread
@@ -126,6 +147,7 @@ mod imp {
                 })
             };
             ON_BIG_STACK.with(|b| b.set(false));
+            FLOOR.with(|fl| fl.set(outer_floor));
             drop(slot);
             match outcome {
                 Ok(v) => Ok(v),
