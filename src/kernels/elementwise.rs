@@ -261,6 +261,49 @@ pub const PAR_MIN: usize = 1 << 17;
 /// to balance two to eight threads on arrays just above [`PAR_MIN`]).
 pub const PAR_TASK: usize = 1 << 15;
 
+/// Runs `f` compiled for the widest vector unit the CPU has (`f` and what it calls inline
+/// are compiled inside a function with the features enabled): the crate's baseline is SSE2,
+/// two f64 lanes, and small kernels (`pred - y` over 569 elements) spend much of their
+/// time in the loop itself. The scalar functions are the same IEEE operations (Rust never
+/// contracts to FMA), so the bits are those of the baseline code.
+#[inline(always)]
+pub fn wide<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { avx512(f) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
+}
+
+/// An array of `shape` over `v` (row-major); `None` when the sizes differ. 1-D and 2-D
+/// arrays are built with static dimensions and converted: ndarray's dynamic path (shape
+/// conversion, checks and strides over a dynamic index) costs as much as the arithmetic of
+/// a 30-element kernel.
+pub fn from_shape_vec<T>(shape: &[usize], v: Vec<T>) -> Option<ArrayD<T>> {
+    match *shape {
+        [n] if n == v.len() => Some(ndarray::Array1::from_vec(v).into_dyn()),
+        [r, c] => ndarray::Array2::from_shape_vec((r, c), v)
+            .ok()
+            .map(|a| a.into_dyn()),
+        _ => ArrayD::from_shape_vec(IxDyn(shape), v).ok(),
+    }
+}
+
 /// A vector with room for `n` elements whose pages the kernel is asked to back with huge
 /// pages when large: a fresh 80 MB output otherwise costs ~20k page faults, more time than
 /// the arithmetic of a cheap elementwise kernel.
@@ -383,26 +426,30 @@ fn zip_new<T: Elem, R: Elem>(
                 .with_min_len(PAR_TASK)
                 .map(|(&x, &y)| f(x, y))
                 .collect_into_vec(&mut v);
-            return ArrayD::from_shape_vec(IxDyn(out), v).map_err(|_| internal(prim));
+            return from_shape_vec(out, v).ok_or_else(|| internal(prim));
         }
         let mut v: Vec<R> = Vec::new();
         if a.shape() == out {
             if let Some(k) = block_len(out, b.shape()) {
                 v.reserve_exact(x.len());
-                for chunk in x.chunks(k) {
-                    v.extend(chunk.iter().zip(y).map(|(&x, &y)| f(x, y)));
-                }
+                wide(|| {
+                    for chunk in x.chunks(k) {
+                        v.extend(chunk.iter().zip(y).map(|(&x, &y)| f(x, y)));
+                    }
+                });
             }
         } else if b.shape() == out {
             if let Some(k) = block_len(out, a.shape()) {
                 v.reserve_exact(y.len());
-                for chunk in y.chunks(k) {
-                    v.extend(x.iter().zip(chunk).map(|(&x, &y)| f(x, y)));
-                }
+                wide(|| {
+                    for chunk in y.chunks(k) {
+                        v.extend(x.iter().zip(chunk).map(|(&x, &y)| f(x, y)));
+                    }
+                });
             }
         }
         if !v.is_empty() {
-            return ArrayD::from_shape_vec(IxDyn(out), v).map_err(|_| internal(prim));
+            return from_shape_vec(out, v).ok_or_else(|| internal(prim));
         }
     }
     let av = a.broadcast(IxDyn(out)).ok_or_else(|| internal(prim))?;
