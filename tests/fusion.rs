@@ -306,3 +306,72 @@ proptest! {
         }
     }
 }
+
+/// The variables of the kernel-size tests: `a` float with infinities and NaNs, `m` bool,
+/// `i` int64, all of length `n`; `b` of a shape that broadcasts with them; `f`/`k` scalars.
+fn sized_vars(n: usize, shape_b: &str) -> String {
+    let b = match shape_b {
+        "same" => "splitmix64(2, n, \"symmetric\") * 2.0".to_string(),
+        "matrix" => "reshape(splitmix64(2, 2 * n, \"symmetric\"), list(2, n))".to_string(),
+        "column" => "reshape(splitmix64(2, 2, \"symmetric\"), list(2, 1))".to_string(),
+        _ => "7.25".to_string(),
+    };
+    format!(
+        "define(n, {n})
+         define(u, splitmix64(1, n, \"symmetric\") * 4.0)
+         define(a, where(u > 3.5, inf, where(u < -3.5, ninf, where(u > 3.2, nan, u))))
+         define(b, {b}) define(f, -0.75) define(k, 2)
+         define(m, u > 0.5) define(i, astype(u * 3.0, \"int\"))\n"
+    )
+}
+
+/// Fused equals unfused, bit for bit, at the sizes the kernels treat differently: one
+/// element, fewer than a vector, a small update (30), a logistic-regression column (569),
+/// around one chunk (1024) and over several chunks, with every broadcasting shape.
+#[test]
+fn fused_equals_unfused_at_kernel_sizes() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let exprs = [
+        "1.0 / (1.0 + exp(-a))",
+        "a - f * b",
+        "(a - b) * (b + a) / (a * f - b)",
+        "where(m, a * 2.5, b - k) + i",
+        "maximum(a, b) - sqrt(absolute(b)) * k",
+        "(a < b) == m",
+        "isnan(a * b) + 1.5",
+        "tanh(cumsum(u) * f) + a",
+        "-(cumsum(u) - b) * 3",
+    ];
+    for n in [1usize, 3, 7, 30, 569, 1023, 1024, 1025, 2500] {
+        for shape_b in ["same", "matrix", "column", "scalar"] {
+            for e in exprs {
+                let src = format!("{}{e}", sized_vars(n, shape_b));
+                let (fu, un) = (run(&src, true), run(&src, false));
+                match (&fu, &un) {
+                    (Err(x), Err(y)) => assert_eq!(x, y, "{e} n={n} b={shape_b}"),
+                    (Ok(x), Ok(y)) => assert!(same(x, y), "{e} n={n} b={shape_b}: {x:?} vs {y:?}"),
+                    _ => panic!("{e} n={n} b={shape_b}: fused {fu:?}, unfused {un:?}"),
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+    #[test]
+    fn fused_equals_unfused_at_random_sizes(
+        e in expr(),
+        n in prop_oneof![Just(1usize), Just(5), Just(30), Just(569), Just(1025), Just(2100)],
+        shape_b in prop_oneof![Just("same"), Just("matrix"), Just("column"), Just("scalar")],
+    ) {
+        let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let src = format!("{}{e}", sized_vars(n, shape_b));
+        let (fu, un) = (run(&src, true), run(&src, false));
+        match (&fu, &un) {
+            (Err(x), Err(y)) => prop_assert_eq!(x, y),
+            (Ok(x), Ok(y)) => prop_assert!(same(x, y), "{} n={}: {:?} vs {:?}", e, n, x, y),
+            _ => prop_assert!(false, "{} n={}: fused {:?}, unfused {:?}", e, n, fu, un),
+        }
+    }
+}

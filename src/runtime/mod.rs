@@ -596,9 +596,16 @@ impl<'r> Interp<'r> {
             } else {
                 self.eval_args(leaves, frame)
             }
-            // leaves may be futures (an `async` read through a variable): await them
-            .and_then(|values| values.into_iter().map(|v| self.ready(v)).collect())
-            {
+            // leaves may be futures (an `async` read through a variable): await them, in
+            // place (collecting into new Args moved every value twice)
+            .and_then(|mut values| {
+                for v in values.iter_mut() {
+                    if Future::of(v).is_some() {
+                        *v = self.ready(std::mem::take(v))?;
+                    }
+                }
+                Ok(values)
+            }) {
                 Ok(values) => fused.eval(self, values),
                 // the first error must be the unfused tree's: rerun in its order
                 Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
