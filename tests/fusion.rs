@@ -339,8 +339,12 @@ fn fused_equals_unfused_at_kernel_sizes() {
         "maximum(a, b) - sqrt(absolute(b)) * k",
         "(a < b) == m",
         "isnan(a * b) + 1.5",
+        // a fresh leaf is the output: read in place, or (read by the last operation)
+        // copied chunk by chunk before it is overwritten
         "tanh(cumsum(u) * f) + a",
         "-(cumsum(u) - b) * 3",
+        "cumsum(u) - f * b",
+        "where(cumsum(u) > 0.0, cumsum(u), a * 2.0)",
     ];
     for n in [1usize, 3, 7, 30, 569, 1023, 1024, 1025, 2500] {
         for shape_b in ["same", "matrix", "column", "scalar"] {

@@ -229,7 +229,12 @@ fn is_empty(shape: &[usize]) -> bool {
 
 /// Maps in place when the buffer is not shared, into a new buffer otherwise.
 fn map_same<T: Elem>(mut a: Arc<ArrayD<T>>, f: impl Fn(T) -> T + Sync + Send) -> Arc<ArrayD<T>> {
-    match Arc::get_mut(&mut a) {
+    // the plain count first (see zip_same)
+    let unique = match Arc::strong_count(&a) {
+        1 => Arc::get_mut(&mut a),
+        _ => None,
+    };
+    match unique {
         Some(m) => {
             match m.as_slice_memory_order_mut() {
                 Some(d) if d.len() >= PAR_MIN => d
@@ -471,13 +476,15 @@ fn zip_same<T: Elem>(
         (Operand::Array(a), Operand::Scalar(y)) => Operand::Array(map_same(a, move |x| f(x, y))),
         (Operand::Scalar(x), Operand::Array(b)) => Operand::Array(map_same(b, move |y| f(x, y))),
         (Operand::Array(mut a), Operand::Array(mut b)) => {
-            if a.shape() == out {
+            // the plain count first: variables' arrays (the common operands) are shared, and
+            // get_mut's compare-exchange costs as much as a 30-element loop
+            if a.shape() == out && Arc::strong_count(&a) == 1 {
                 if let Some(m) = Arc::get_mut(&mut a) {
                     zip_into(prim, m, &b, f)?;
                     return Ok(Operand::Array(a));
                 }
             }
-            if b.shape() == out {
+            if b.shape() == out && Arc::strong_count(&b) == 1 {
                 if let Some(m) = Arc::get_mut(&mut b) {
                     zip_into(prim, m, &a, move |y, x| f(x, y))?;
                     return Ok(Operand::Array(b));

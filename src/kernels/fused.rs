@@ -304,7 +304,10 @@ impl Fused {
         if plan.ty == Ty::Float {
             for (i, v) in leaves.iter_mut().enumerate() {
                 if let Value::Array(Array::Float(a)) = v {
-                    if a.shape() == shape.as_slice()
+                    // the plain count first: get_mut's compare-exchange costs more, and a
+                    // variable's array (the common leaf) is shared with the variable
+                    if Arc::strong_count(a) == 1
+                        && a.shape() == shape.as_slice()
                         && a.is_standard_layout()
                         && Arc::get_mut(a).is_some()
                     {
@@ -383,16 +386,25 @@ impl Fused {
         // registers of small outputs are only as long as the output: a 30-element update
         // touches 30 elements of each, not a whole chunk
         let stride = CHUNK.min(out.len());
+        // the reused leaf is read where it is, except by the last instruction, which
+        // overwrites it: then each chunk of it is copied first
+        let reads_output = |ins_: &Instr| {
+            ins_.args[..ins_.op.arity()]
+                .iter()
+                .any(|a| matches!(a, Arg::In(k) if matches!(ins.get(*k), Some(Input::Output(_)))))
+        };
+        let copy_output = self.prog.last().is_some_and(reads_output);
         with_scratch((self.n_regs + n_bufs) * stride, |scratch| {
             let (regs, bufs) = scratch.split_at_mut(self.n_regs * stride);
             let mut pos = 0;
             while pos < out.len() {
                 let len = stride.min(out.len() - pos);
                 let first = start + pos;
-                // gathered inputs and the reused leaf's values go to their buffers first
+                // gathered inputs (and the reused leaf's values, if copied) go to their
+                // buffers first
                 for inp in ins {
                     match inp {
-                        Input::Output(k) => {
+                        Input::Output(k) if copy_output => {
                             bufs[k * stride..k * stride + len].copy_from_slice(out.values(pos, len))
                         }
                         Input::Gather(g) => gather(
@@ -418,12 +430,22 @@ impl Fused {
                             hi.get(o..o + len).unwrap_or(&[])
                         }
                     };
-                    let a = ins_
-                        .args
-                        .map(|a| src(a, &reg, ins, bufs, stride, first, len));
+                    let at = Chunk {
+                        ins,
+                        bufs,
+                        stride,
+                        first,
+                        len,
+                    };
                     if i + 1 == np {
+                        let a = ins_.args.map(|a| at.src(a, &reg, Reused::Copied));
                         out.write(pos, &mut dst[..len], |d| apply_wide(ins_.op, a, d));
                     } else {
+                        let reused = match copy_output {
+                            true => Reused::Copied,
+                            false => Reused::InPlace(out.values(pos, len)),
+                        };
+                        let a = ins_.args.map(|a| at.src(a, &reg, reused));
                         apply_wide(ins_.op, a, &mut dst[..len]);
                     }
                 }
@@ -632,27 +654,43 @@ fn gather(data: &[f64], strides: &[usize], dims: &[usize], first: usize, buf: &m
     }
 }
 
-/// Operand `a` of an instruction over output elements `first .. first + len`; `reg(r)` is
-/// register `r`'s chunk, scratch buffers are `stride` elements apart.
-fn src<'a>(
-    a: Arg,
-    reg: &impl Fn(usize) -> &'a [f64],
-    ins: &'a [Input],
+/// Output elements `first .. first + len` of the inputs; scratch buffers are `stride`
+/// elements apart.
+struct Chunk<'a> {
+    ins: &'a [Input<'a>],
     bufs: &'a [f64],
     stride: usize,
     first: usize,
     len: usize,
-) -> Src<'a> {
-    let buf = |k: usize| bufs.get(k * stride..k * stride + len).unwrap_or(&[]);
-    match a {
-        Arg::Reg(r) => Src::V(reg(r)),
-        Arg::In(k) => match ins.get(k) {
-            Some(Input::Scalar(x)) => Src::S(*x),
-            Some(Input::Slice(d)) => Src::V(d.get(first..first + len).unwrap_or(&[])),
-            Some(Input::Output(b)) => Src::V(buf(*b)),
-            Some(Input::Gather(g)) => Src::V(buf(g.buf)),
-            None => Src::S(f64::NAN),
-        },
+}
+
+/// Where an instruction finds the reused leaf's chunk.
+#[derive(Clone, Copy)]
+enum Reused<'a> {
+    /// Copied to its scratch buffer.
+    Copied,
+    /// Still in the output, not yet overwritten.
+    InPlace(&'a [f64]),
+}
+
+impl<'a> Chunk<'a> {
+    /// Operand `a` of an instruction; `reg(r)` is register `r`'s chunk.
+    fn src(&self, a: Arg, reg: &impl Fn(usize) -> &'a [f64], reused: Reused<'a>) -> Src<'a> {
+        let (stride, len) = (self.stride, self.len);
+        let buf = |k: usize| self.bufs.get(k * stride..k * stride + len).unwrap_or(&[]);
+        match a {
+            Arg::Reg(r) => Src::V(reg(r)),
+            Arg::In(k) => match self.ins.get(k) {
+                Some(Input::Scalar(x)) => Src::S(*x),
+                Some(Input::Slice(d)) => Src::V(d.get(self.first..self.first + len).unwrap_or(&[])),
+                Some(Input::Output(b)) => match reused {
+                    Reused::Copied => Src::V(buf(*b)),
+                    Reused::InPlace(v) => Src::V(v),
+                },
+                Some(Input::Gather(g)) => Src::V(buf(g.buf)),
+                None => Src::S(f64::NAN),
+            },
+        }
     }
 }
 
