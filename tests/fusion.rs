@@ -151,6 +151,75 @@ fn output_reuses_a_uniquely_owned_leaf() {
     assert!(per_step <= 1.0, "{per_step} large allocations per step");
 }
 
+#[test]
+fn store_reuses_the_old_array() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let count = |body: &str, steps: usize| {
+        let src = format!(
+            "define(f, n, block(
+                 define(g, linspace(0.0, 1.0, 100000)), define(w, g * 0.5), define(p, g * 0.25),
+                 define(i, 0),
+                 while(i < n, block({body}, store(i, i + 1))),
+                 sum(w) + sum(p)))
+             f({steps})"
+        );
+        let engine = Engine::new();
+        let program = engine.compile("t", &src).unwrap();
+        let before = LARGE.load(Ordering::Relaxed);
+        engine.session().run(&program).unwrap();
+        LARGE.load(Ordering::Relaxed) - before
+    };
+    for body in [
+        // the target is a leaf: updated in place
+        "store(w, w - 0.5 * g)",
+        // the target is not read: its old array takes the result
+        "store(p, 1.0 / (1.0 + exp(-g)))",
+    ] {
+        let per_step = (count(body, 30) as f64 - count(body, 10) as f64) / 20.0;
+        assert!(
+            per_step <= 0.0,
+            "{body}: {per_step} large allocations per step"
+        );
+    }
+}
+
+#[test]
+fn stores_of_fused_values_equal_unfused_ones() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for body in [
+        // in place, and an alias of the old array keeps its values
+        "define(w, a * 1.0), define(old, w), store(w, w - 0.5 * b), list(w, old)",
+        "define(w, a * 1.0), store(w, w - 0.5 * w), w",
+        // the old array as the output, and a reader of it keeping its values
+        "define(p, a * 1.0), define(q, p), store(p, 1.0 / (1.0 + exp(-b))), list(p, q)",
+        // another shape or dtype: the old value is not used
+        "define(p, a * 1.0), store(p, p + [[1.0], [2.0]] * 2.0), p",
+        "define(p, a * 1.0), store(p, p > b * 2.0), p",
+        "define(p, 1.5), store(p, p * b + 1.0), p",
+        "define(p, a * 1.0), store(p, 2.0 * 3.0 + 1.0), p",
+        "define(p, [1, 2, 3]), store(p, p * 2 + 1), p",
+        "define(p, a * 1.0), store(p, p * list(1) + 1.0), p",
+        // a captured variable (a cell) and a loop
+        "define(w, a * 1.0), define(get, lambda(w)), store(w, w * 2.0 + 1.0), list(w, get())",
+        "define(w, a * 1.0), define(i, 0), while(i < 5, block(store(w, w - 0.1 * (w - b)), store(i, i + 1))), w",
+    ] {
+        let src = format!(
+            "define(f, a, b, block({body}))
+             f([-1.5, 0.0, 2.25], [0.5, nan, -inf])"
+        );
+        let (fu, un) = (run(&src, true), run(&src, false));
+        assert!(fu.is_ok() != body.contains("list(1)"), "{body}: {fu:?}");
+        match (&fu, &un) {
+            (Err(a), Err(b)) => assert_eq!(a, b, "{body}"),
+            (Ok(a), Ok(b)) => {
+                let (x, y) = (format!("{a:?}"), format!("{b:?}"));
+                assert_eq!(x, y, "{body}")
+            }
+            _ => panic!("{body}: fused {fu:?}, unfused {un:?}"),
+        }
+    }
+}
+
 struct NoContext(parking_lot::Mutex<physl::kernels::random::Generator>);
 
 impl physl::primitives::Context for NoContext {

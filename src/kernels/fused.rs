@@ -186,9 +186,28 @@ impl Fused {
     }
 
     /// Evaluates the expression on the leaf values (in leaf order).
-    pub fn eval(&self, ctx: &dyn Context, mut leaves: Args) -> Result<Value> {
+    pub fn eval(&self, ctx: &dyn Context, leaves: Args) -> Result<Value> {
+        self.eval_store(ctx, leaves, &mut || Value::Nil)
+    }
+
+    /// [`Fused::eval`] for `store(x, <this>)`: `old()` takes the value of `x` out of its
+    /// variable. It is called only once the fast path is certain to run (nothing can fail
+    /// or read `x` after that), so that the old array can hold the result: in place when
+    /// it is also a leaf, now uniquely owned (`store(w, w - alpha * g)`), or as the output
+    /// buffer when it is not (`store(p, 1.0 / (1.0 + exp(-z)))` of a loop) — instead of
+    /// a fresh allocation while the old one is freed right after.
+    pub fn eval_store(
+        &self,
+        ctx: &dyn Context,
+        mut leaves: Args,
+        old: &mut dyn FnMut() -> Value,
+    ) -> Result<Value> {
         if let Some(plan) = self.plan(&leaves) {
-            return Ok(self.run(plan, &mut leaves));
+            let old = match (plan.ty, &plan.shape) {
+                (Ty::Float, Some(_)) => old(),
+                _ => Value::Nil,
+            };
+            return Ok(self.run(plan, &mut leaves, old));
         }
         let mut take = |i: u32| -> Result<Value> {
             leaves
@@ -283,7 +302,8 @@ impl Fused {
         })
     }
 
-    fn run(&self, plan: Plan, leaves: &mut Args) -> Value {
+    /// `old`: the store target's previous value (see [`Fused::eval_store`]), else nil.
+    fn run(&self, plan: Plan, leaves: &mut Args, old: Value) -> Value {
         let Some(shape) = plan.shape else {
             // all scalars: one element
             let ins: SmallVec<[Input; 8]> = leaves
@@ -292,6 +312,7 @@ impl Fused {
                 .map(|v| Input::Scalar(scalar_f64(v)))
                 .collect();
             let mut out = [0.0];
+            drop(old);
             self.run_range(&ins, 0, 0, &mut out[..]);
             return match plan.ty {
                 Ty::Bool => Value::Bool(out[0] != 0.0),
@@ -299,7 +320,22 @@ impl Fused {
             };
         };
         let n: usize = shape.iter().product();
-        // the output buffer: a uniquely owned float64 leaf of the output's shape, else new
+        let mut spare = match old {
+            Value::Array(Array::Float(a)) => Some(a),
+            _ => None,
+        };
+        // the variable's reference goes first when its array is also a leaf, so that the
+        // leaf may be the only one left
+        let is_leaf = |s: &Arc<ArrayD<f64>>| {
+            leaves
+                .iter()
+                .any(|v| matches!(v, Value::Array(Array::Float(a)) if Arc::ptr_eq(a, s)))
+        };
+        if spare.as_ref().is_some_and(is_leaf) {
+            spare = None;
+        }
+        // the output buffer: a uniquely owned float64 leaf of the output's shape, else the
+        // store target's old array, else new
         let mut reuse = None;
         if plan.ty == Ty::Float {
             for (i, v) in leaves.iter_mut().enumerate() {
@@ -322,7 +358,16 @@ impl Fused {
             if let Some(Value::Array(Array::Float(a))) = leaves.get_mut(i).map(std::mem::take) {
                 owned = Some(a);
             }
+        } else if let Some(mut a) = spare.take() {
+            // no input: the program writes every element and never reads the old ones
+            if a.shape() == shape.as_slice()
+                && a.is_standard_layout()
+                && Arc::get_mut(&mut a).is_some()
+            {
+                owned = Some(a);
+            }
         }
+        drop(spare);
         // inputs that are not read in place get a buffer each in the scratch space
         let mut n_bufs = 0;
         let mut buf = || {

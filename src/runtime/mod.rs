@@ -532,7 +532,10 @@ impl<'r> Interp<'r> {
                 name,
                 value,
             } => {
-                let v = self.eval(value, frame)?;
+                let v = match *target {
+                    VarRef::Local(i) => self.store_value(value, i, frame)?,
+                    _ => self.eval(value, frame)?,
+                };
                 self.with_var_mut(*target, frame, name, |slot| {
                     *slot = v;
                     Ok(())
@@ -590,29 +593,70 @@ impl<'r> Interp<'r> {
                 )?;
                 Ok(v)
             }
-            NodeKind::Fused { fused, leaves } => match if node.sched.fork {
-                let children: smallvec::SmallVec<[&Node; 4]> = leaves.iter().collect();
-                self.eval_children(&children, frame)
-            } else {
-                self.eval_args(leaves, frame)
+            NodeKind::Fused { fused, leaves } => {
+                self.eval_fused(node, fused, leaves, frame, &mut || Value::Nil)
             }
-            // leaves may be futures (an `async` read through a variable): await them, in
-            // place (collecting into new Args moved every value twice)
-            .and_then(|mut values| {
-                for v in values.iter_mut() {
-                    if Future::of(v).is_some() {
-                        *v = self.ready(std::mem::take(v))?;
-                    }
+        }
+    }
+
+    /// A fused node; `old` as in [`kernels::fused::Fused::eval_store`].
+    fn eval_fused(
+        &self,
+        node: &Node,
+        fused: &kernels::fused::Fused,
+        leaves: &[Node],
+        frame: &Frame,
+        old: &mut dyn FnMut() -> Value,
+    ) -> Result<Value> {
+        match if node.sched.fork {
+            let children: smallvec::SmallVec<[&Node; 4]> = leaves.iter().collect();
+            self.eval_children(&children, frame)
+        } else {
+            self.eval_args(leaves, frame)
+        }
+        // leaves may be futures (an `async` read through a variable): await them, in
+        // place (collecting into new Args moved every value twice)
+        .and_then(|mut values| {
+            for v in values.iter_mut() {
+                if Future::of(v).is_some() {
+                    *v = self.ready(std::mem::take(v))?;
                 }
-                Ok(values)
-            }) {
-                Ok(values) => fused.eval(self, values),
-                // the first error must be the unfused tree's: rerun in its order
-                Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
-                    Some(leaf) => self.eval(leaf, frame).and_then(|v| self.ready(v)),
-                    None => Err(Error::internal("fused: leaf out of range")),
-                }),
-            },
+            }
+            Ok(values)
+        }) {
+            Ok(values) => fused.eval_store(self, values, old),
+            // the first error must be the unfused tree's: rerun in its order
+            Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
+                Some(leaf) => self.eval(leaf, frame).and_then(|v| self.ready(v)),
+                None => Err(Error::internal("fused: leaf out of range")),
+            }),
+        }
+    }
+
+    /// The value of `store(x, value)` where `x` is the local in slot `i`: a fused value may
+    /// take `x`'s old array for its result (see `Fused::eval_store`). Only a plain slot:
+    /// nothing but this evaluation reaches it (a cell is shared with closures), and the
+    /// scheduler runs nothing concurrently that reads a variable being stored to.
+    fn store_value(&self, value: &Node, i: u32, frame: &Frame) -> Result<Value> {
+        let NodeKind::Fused { fused, leaves } = &value.kind else {
+            return self.eval(value, frame);
+        };
+        let mut old = || {
+            frame
+                .with_mut(i, |s| match s {
+                    Slot::Val(v) => std::mem::take(v),
+                    Slot::Cell(_) => Value::Nil,
+                })
+                .unwrap_or_default()
+        };
+        match self.profiler {
+            Some(p) => {
+                let entry = p.enter();
+                let r = self.eval_fused(value, fused, leaves, frame, &mut old);
+                p.exit(entry, value, &r);
+                r
+            }
+            None => self.eval_fused(value, fused, leaves, frame, &mut old),
         }
     }
 
