@@ -174,6 +174,9 @@ fn store_reuses_the_old_array() {
         "store(w, w - 0.5 * g)",
         // the target is not read: its old array takes the result
         "store(p, 1.0 / (1.0 + exp(-g)))",
+        // the same for one operator (not fused)
+        "store(p, g - w)",
+        "store(w, w * 0.5)",
     ] {
         let per_step = (count(body, 30) as f64 - count(body, 10) as f64) / 20.0;
         assert!(
@@ -218,6 +221,55 @@ fn stores_of_fused_values_equal_unfused_ones() {
             _ => panic!("{body}: fused {fu:?}, unfused {un:?}"),
         }
     }
+}
+
+/// `store(x, a op b)` writes into `x`'s old array when it can: the values are those of
+/// `a op b` evaluated alone, bit for bit, and other references to the old array keep its
+/// values.
+#[test]
+fn stores_of_operators_equal_plain_operators() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let operands = [
+        ("[-1.5, 0.0, 2.25, nan]", "[0.5, nan, -inf, 3.0]"),
+        ("[-1.5, 0.0, 2.25, nan]", "-0.0"),
+        ("3", "[-1.5, 0.0, 2.25, inf]"),
+        ("[[1.5, -2.0], [0.0, nan]]", "[4.0, -0.5]"),
+        ("[[1.5], [-2.0]]", "[[1.5, -2.0], [0.0, nan]]"),
+        ("[[1.5, -2.0], [0.0, nan]]", "[[2.0], [3.0]]"),
+        ("[1.5, -2.0, 7.0]", "[1, 2, 3]"),
+        ("[true, false]", "[1.5, 2.5]"),
+        ("[7.0]", "[1.0, 2.0, 3.0]"),
+    ];
+    let ops = ["+", "-", "*", "/", "%"];
+    let mut checked = 0;
+    for (a, b) in operands {
+        for op in ops {
+            // the old value: same shape as the result, or not; a float array, or not
+            for (init, alias) in ["a * 0.0 + b * 0.0", "a * 1.0", "b * 1.0", "1.0", "[0.0]"]
+                .into_iter()
+                .flat_map(|i| [(i, "x"), (i, "nil")])
+            {
+                let src = format!(
+                    "define(f, a, b, block(define(x, {init}), define(y, {alias}), \
+                     store(x, a {op} b), list(x, y, a {op} b, {init})))
+                     f({a}, {b})"
+                );
+                let r = run(&src, true);
+                let Ok(Value::List(l)) = &r else {
+                    // a shape mismatch or an unsupported pair: the same error either way
+                    let plain = run(&format!("{a} {op} {b}"), true);
+                    assert!(plain.is_err(), "{src}: {r:?} but {plain:?}");
+                    continue;
+                };
+                assert!(same(&l[0], &l[2]), "{src}: {:?} vs {:?}", l[0], l[2]);
+                if alias == "x" {
+                    assert!(same(&l[1], &l[3]), "{src}: alias {:?} vs {:?}", l[1], l[3]);
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 400, "only {checked} cases ran");
 }
 
 struct NoContext(parking_lot::Mutex<physl::kernels::random::Generator>);

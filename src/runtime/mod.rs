@@ -378,7 +378,23 @@ impl<'r> Interp<'r> {
         rhs: &Node,
         frame: &Frame,
     ) -> Result<Value> {
-        let (a, b) = if node.sched.fork {
+        let (a, b) = self.binary_operands(node, lhs, rhs, frame)?;
+        if let Some(v) = scalar_op(op, &a, &b) {
+            return Ok(v);
+        }
+        self.binary_general(node, op, prim, lhs, rhs, a, b)
+    }
+
+    /// The operands of an operator node, concurrently when the scheduler said so.
+    #[inline(always)]
+    fn binary_operands(
+        &self,
+        node: &Node,
+        lhs: &Node,
+        rhs: &Node,
+        frame: &Frame,
+    ) -> Result<(Value, Value)> {
+        Ok(if node.sched.fork {
             let mut v = self.eval_children(&[lhs, rhs], frame)?.into_iter();
             match (v.next(), v.next()) {
                 (Some(a), Some(b)) => (a, b),
@@ -386,11 +402,7 @@ impl<'r> Interp<'r> {
             }
         } else {
             (self.operand(lhs, frame)?, self.operand(rhs, frame)?)
-        };
-        if let Some(v) = scalar_op(op, &a, &b) {
-            return Ok(v);
-        }
-        self.binary_general(node, op, prim, lhs, rhs, a, b)
+        })
     }
 
     /// Operators on anything but two plain numbers: arrays, futures, lists, strings, and
@@ -633,14 +645,30 @@ impl<'r> Interp<'r> {
         }
     }
 
-    /// The value of `store(x, value)` where `x` is the local in slot `i`: a fused value may
-    /// take `x`'s old array for its result (see `Fused::eval_store`). Only a plain slot:
-    /// nothing but this evaluation reaches it (a cell is shared with closures), and the
-    /// scheduler runs nothing concurrently that reads a variable being stored to.
+    /// The value of `store(x, value)` where `x` is the local in slot `i`: a fused value or
+    /// an arithmetic operator may take `x`'s old array for its result (see
+    /// `Fused::eval_store`, `elementwise::binary_store`). Only a plain slot: nothing but
+    /// this evaluation reaches it (a cell is shared with closures), and the scheduler runs
+    /// nothing concurrently that reads a variable being stored to. Out of line: its frame
+    /// would otherwise grow `eval_other`'s, which every nested node pays for.
+    #[inline(never)]
     fn store_value(&self, value: &Node, i: u32, frame: &Frame) -> Result<Value> {
-        let NodeKind::Fused { fused, leaves } = &value.kind else {
-            return self.eval(value, frame);
-        };
+        match (&value.kind, self.profiler) {
+            (NodeKind::Fused { .. } | NodeKind::Binary { .. }, Some(p)) => {
+                let entry = p.enter();
+                let r = self.store_value_node(value, i, frame);
+                p.exit(entry, value, &r);
+                r
+            }
+            (NodeKind::Fused { .. } | NodeKind::Binary { .. }, None) => {
+                self.store_value_node(value, i, frame)
+            }
+            _ => self.eval(value, frame),
+        }
+    }
+
+    #[inline(always)]
+    fn store_value_node(&self, value: &Node, i: u32, frame: &Frame) -> Result<Value> {
         let mut old = || {
             frame
                 .with_mut(i, |s| match s {
@@ -649,14 +677,26 @@ impl<'r> Interp<'r> {
                 })
                 .unwrap_or_default()
         };
-        match self.profiler {
-            Some(p) => {
-                let entry = p.enter();
-                let r = self.eval_fused(value, fused, leaves, frame, &mut old);
-                p.exit(entry, value, &r);
-                r
+        match &value.kind {
+            NodeKind::Fused { fused, leaves } => {
+                self.eval_fused(value, fused, leaves, frame, &mut old)
             }
-            None => self.eval_fused(value, fused, leaves, frame, &mut old),
+            NodeKind::Binary { op, prim, lhs, rhs } => {
+                let (a, b) = self.binary_operands(value, lhs, rhs, frame)?;
+                // scalar arithmetic (loop counters) first, as in eval_binary
+                if let Some(v) = scalar_op(*op, &a, &b) {
+                    return Ok(v);
+                }
+                if let FastOp::Arith(bop) = op {
+                    let (a, b) = (self.ready(a)?, self.ready(b)?);
+                    if let Some(v) = elementwise::binary_store(*bop, &a, &b, &mut old) {
+                        return Ok(v);
+                    }
+                    return self.binary_general(value, *op, prim, lhs, rhs, a, b);
+                }
+                self.binary_general(value, *op, prim, lhs, rhs, a, b)
+            }
+            _ => self.eval_node(value, frame),
         }
     }
 
