@@ -151,6 +151,127 @@ fn output_reuses_a_uniquely_owned_leaf() {
     assert!(per_step <= 1.0, "{per_step} large allocations per step");
 }
 
+#[test]
+fn store_reuses_the_old_array() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let count = |body: &str, steps: usize| {
+        let src = format!(
+            "define(f, n, block(
+                 define(g, linspace(0.0, 1.0, 100000)), define(w, g * 0.5), define(p, g * 0.25),
+                 define(i, 0),
+                 while(i < n, block({body}, store(i, i + 1))),
+                 sum(w) + sum(p)))
+             f({steps})"
+        );
+        let engine = Engine::new();
+        let program = engine.compile("t", &src).unwrap();
+        let before = LARGE.load(Ordering::Relaxed);
+        engine.session().run(&program).unwrap();
+        LARGE.load(Ordering::Relaxed) - before
+    };
+    for body in [
+        // the target is a leaf: updated in place
+        "store(w, w - 0.5 * g)",
+        // the target is not read: its old array takes the result
+        "store(p, 1.0 / (1.0 + exp(-g)))",
+        // the same for one operator (not fused)
+        "store(p, g - w)",
+        "store(w, w * 0.5)",
+    ] {
+        let per_step = (count(body, 30) as f64 - count(body, 10) as f64) / 20.0;
+        assert!(
+            per_step <= 0.0,
+            "{body}: {per_step} large allocations per step"
+        );
+    }
+}
+
+#[test]
+fn stores_of_fused_values_equal_unfused_ones() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for body in [
+        // in place, and an alias of the old array keeps its values
+        "define(w, a * 1.0), define(old, w), store(w, w - 0.5 * b), list(w, old)",
+        "define(w, a * 1.0), store(w, w - 0.5 * w), w",
+        // the old array as the output, and a reader of it keeping its values
+        "define(p, a * 1.0), define(q, p), store(p, 1.0 / (1.0 + exp(-b))), list(p, q)",
+        // another shape or dtype: the old value is not used
+        "define(p, a * 1.0), store(p, p + [[1.0], [2.0]] * 2.0), p",
+        "define(p, a * 1.0), store(p, p > b * 2.0), p",
+        "define(p, 1.5), store(p, p * b + 1.0), p",
+        "define(p, a * 1.0), store(p, 2.0 * 3.0 + 1.0), p",
+        "define(p, [1, 2, 3]), store(p, p * 2 + 1), p",
+        "define(p, a * 1.0), store(p, p * list(1) + 1.0), p",
+        // a captured variable (a cell) and a loop
+        "define(w, a * 1.0), define(get, lambda(w)), store(w, w * 2.0 + 1.0), list(w, get())",
+        "define(w, a * 1.0), define(i, 0), while(i < 5, block(store(w, w - 0.1 * (w - b)), store(i, i + 1))), w",
+    ] {
+        let src = format!(
+            "define(f, a, b, block({body}))
+             f([-1.5, 0.0, 2.25], [0.5, nan, -inf])"
+        );
+        let (fu, un) = (run(&src, true), run(&src, false));
+        assert!(fu.is_ok() != body.contains("list(1)"), "{body}: {fu:?}");
+        match (&fu, &un) {
+            (Err(a), Err(b)) => assert_eq!(a, b, "{body}"),
+            (Ok(a), Ok(b)) => {
+                let (x, y) = (format!("{a:?}"), format!("{b:?}"));
+                assert_eq!(x, y, "{body}")
+            }
+            _ => panic!("{body}: fused {fu:?}, unfused {un:?}"),
+        }
+    }
+}
+
+/// `store(x, a op b)` writes into `x`'s old array when it can: the values are those of
+/// `a op b` evaluated alone, bit for bit, and other references to the old array keep its
+/// values.
+#[test]
+fn stores_of_operators_equal_plain_operators() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let operands = [
+        ("[-1.5, 0.0, 2.25, nan]", "[0.5, nan, -inf, 3.0]"),
+        ("[-1.5, 0.0, 2.25, nan]", "-0.0"),
+        ("3", "[-1.5, 0.0, 2.25, inf]"),
+        ("[[1.5, -2.0], [0.0, nan]]", "[4.0, -0.5]"),
+        ("[[1.5], [-2.0]]", "[[1.5, -2.0], [0.0, nan]]"),
+        ("[[1.5, -2.0], [0.0, nan]]", "[[2.0], [3.0]]"),
+        ("[1.5, -2.0, 7.0]", "[1, 2, 3]"),
+        ("[true, false]", "[1.5, 2.5]"),
+        ("[7.0]", "[1.0, 2.0, 3.0]"),
+    ];
+    let ops = ["+", "-", "*", "/", "%"];
+    let mut checked = 0;
+    for (a, b) in operands {
+        for op in ops {
+            // the old value: same shape as the result, or not; a float array, or not
+            for (init, alias) in ["a * 0.0 + b * 0.0", "a * 1.0", "b * 1.0", "1.0", "[0.0]"]
+                .into_iter()
+                .flat_map(|i| [(i, "x"), (i, "nil")])
+            {
+                let src = format!(
+                    "define(f, a, b, block(define(x, {init}), define(y, {alias}), \
+                     store(x, a {op} b), list(x, y, a {op} b, {init})))
+                     f({a}, {b})"
+                );
+                let r = run(&src, true);
+                let Ok(Value::List(l)) = &r else {
+                    // a shape mismatch or an unsupported pair: the same error either way
+                    let plain = run(&format!("{a} {op} {b}"), true);
+                    assert!(plain.is_err(), "{src}: {r:?} but {plain:?}");
+                    continue;
+                };
+                assert!(same(&l[0], &l[2]), "{src}: {:?} vs {:?}", l[0], l[2]);
+                if alias == "x" {
+                    assert!(same(&l[1], &l[3]), "{src}: alias {:?} vs {:?}", l[1], l[3]);
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 400, "only {checked} cases ran");
+}
+
 struct NoContext(parking_lot::Mutex<physl::kernels::random::Generator>);
 
 impl physl::primitives::Context for NoContext {
@@ -303,6 +424,79 @@ proptest! {
             (Err(x), Err(y)) => prop_assert_eq!(x, y),
             (Ok(x), Ok(y)) => prop_assert!(same(x, y), "{}: {:?} vs {:?}", e, x, y),
             _ => prop_assert!(false, "{}: fused {:?}, unfused {:?}", e, fu, un),
+        }
+    }
+}
+
+/// The variables of the kernel-size tests: `a` float with infinities and NaNs, `m` bool,
+/// `i` int64, all of length `n`; `b` of a shape that broadcasts with them; `f`/`k` scalars.
+fn sized_vars(n: usize, shape_b: &str) -> String {
+    let b = match shape_b {
+        "same" => "splitmix64(2, n, \"symmetric\") * 2.0".to_string(),
+        "matrix" => "reshape(splitmix64(2, 2 * n, \"symmetric\"), list(2, n))".to_string(),
+        "column" => "reshape(splitmix64(2, 2, \"symmetric\"), list(2, 1))".to_string(),
+        _ => "7.25".to_string(),
+    };
+    format!(
+        "define(n, {n})
+         define(u, splitmix64(1, n, \"symmetric\") * 4.0)
+         define(a, where(u > 3.5, inf, where(u < -3.5, ninf, where(u > 3.2, nan, u))))
+         define(b, {b}) define(f, -0.75) define(k, 2)
+         define(m, u > 0.5) define(i, astype(u * 3.0, \"int\"))\n"
+    )
+}
+
+/// Fused equals unfused, bit for bit, at the sizes the kernels treat differently: one
+/// element, fewer than a vector, a small update (30), a logistic-regression column (569),
+/// around one chunk (1024) and over several chunks, with every broadcasting shape.
+#[test]
+fn fused_equals_unfused_at_kernel_sizes() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let exprs = [
+        "1.0 / (1.0 + exp(-a))",
+        "a - f * b",
+        "(a - b) * (b + a) / (a * f - b)",
+        "where(m, a * 2.5, b - k) + i",
+        "maximum(a, b) - sqrt(absolute(b)) * k",
+        "(a < b) == m",
+        "isnan(a * b) + 1.5",
+        // a fresh leaf is the output: read in place, or (read by the last operation)
+        // copied chunk by chunk before it is overwritten
+        "tanh(cumsum(u) * f) + a",
+        "-(cumsum(u) - b) * 3",
+        "cumsum(u) - f * b",
+        "where(cumsum(u) > 0.0, cumsum(u), a * 2.0)",
+    ];
+    for n in [1usize, 3, 7, 30, 569, 1023, 1024, 1025, 2500] {
+        for shape_b in ["same", "matrix", "column", "scalar"] {
+            for e in exprs {
+                let src = format!("{}{e}", sized_vars(n, shape_b));
+                let (fu, un) = (run(&src, true), run(&src, false));
+                match (&fu, &un) {
+                    (Err(x), Err(y)) => assert_eq!(x, y, "{e} n={n} b={shape_b}"),
+                    (Ok(x), Ok(y)) => assert!(same(x, y), "{e} n={n} b={shape_b}: {x:?} vs {y:?}"),
+                    _ => panic!("{e} n={n} b={shape_b}: fused {fu:?}, unfused {un:?}"),
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+    #[test]
+    fn fused_equals_unfused_at_random_sizes(
+        e in expr(),
+        n in prop_oneof![Just(1usize), Just(5), Just(30), Just(569), Just(1025), Just(2100)],
+        shape_b in prop_oneof![Just("same"), Just("matrix"), Just("column"), Just("scalar")],
+    ) {
+        let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let src = format!("{}{e}", sized_vars(n, shape_b));
+        let (fu, un) = (run(&src, true), run(&src, false));
+        match (&fu, &un) {
+            (Err(x), Err(y)) => prop_assert_eq!(x, y),
+            (Ok(x), Ok(y)) => prop_assert!(same(x, y), "{} n={}: {:?} vs {:?}", e, n, x, y),
+            _ => prop_assert!(false, "{} n={}: fused {:?}, unfused {:?}", e, n, fu, un),
         }
     }
 }

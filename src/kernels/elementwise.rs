@@ -229,7 +229,12 @@ fn is_empty(shape: &[usize]) -> bool {
 
 /// Maps in place when the buffer is not shared, into a new buffer otherwise.
 fn map_same<T: Elem>(mut a: Arc<ArrayD<T>>, f: impl Fn(T) -> T + Sync + Send) -> Arc<ArrayD<T>> {
-    match Arc::get_mut(&mut a) {
+    // the plain count first (see zip_same)
+    let unique = match Arc::strong_count(&a) {
+        1 => Arc::get_mut(&mut a),
+        _ => None,
+    };
+    match unique {
         Some(m) => {
             match m.as_slice_memory_order_mut() {
                 Some(d) if d.len() >= PAR_MIN => d
@@ -260,6 +265,49 @@ pub const PAR_MIN: usize = 1 << 17;
 /// Elements per parallel task (256 KB of f64: long enough to amortise a task, short enough
 /// to balance two to eight threads on arrays just above [`PAR_MIN`]).
 pub const PAR_TASK: usize = 1 << 15;
+
+/// Runs `f` compiled for the widest vector unit the CPU has (`f` and what it calls inline
+/// are compiled inside a function with the features enabled): the crate's baseline is SSE2,
+/// two f64 lanes, and small kernels (`pred - y` over 569 elements) spend much of their
+/// time in the loop itself. The scalar functions are the same IEEE operations (Rust never
+/// contracts to FMA), so the bits are those of the baseline code.
+#[inline(always)]
+pub fn wide<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { avx512(f) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
+}
+
+/// An array of `shape` over `v` (row-major); `None` when the sizes differ. 1-D and 2-D
+/// arrays are built with static dimensions and converted: ndarray's dynamic path (shape
+/// conversion, checks and strides over a dynamic index) costs as much as the arithmetic of
+/// a 30-element kernel.
+pub fn from_shape_vec<T>(shape: &[usize], v: Vec<T>) -> Option<ArrayD<T>> {
+    match *shape {
+        [n] if n == v.len() => Some(ndarray::Array1::from_vec(v).into_dyn()),
+        [r, c] => ndarray::Array2::from_shape_vec((r, c), v)
+            .ok()
+            .map(|a| a.into_dyn()),
+        _ => ArrayD::from_shape_vec(IxDyn(shape), v).ok(),
+    }
+}
 
 /// A vector with room for `n` elements whose pages the kernel is asked to back with huge
 /// pages when large: a fresh 80 MB output otherwise costs ~20k page faults, more time than
@@ -383,26 +431,30 @@ fn zip_new<T: Elem, R: Elem>(
                 .with_min_len(PAR_TASK)
                 .map(|(&x, &y)| f(x, y))
                 .collect_into_vec(&mut v);
-            return ArrayD::from_shape_vec(IxDyn(out), v).map_err(|_| internal(prim));
+            return from_shape_vec(out, v).ok_or_else(|| internal(prim));
         }
         let mut v: Vec<R> = Vec::new();
         if a.shape() == out {
             if let Some(k) = block_len(out, b.shape()) {
                 v.reserve_exact(x.len());
-                for chunk in x.chunks(k) {
-                    v.extend(chunk.iter().zip(y).map(|(&x, &y)| f(x, y)));
-                }
+                wide(|| {
+                    for chunk in x.chunks(k) {
+                        v.extend(chunk.iter().zip(y).map(|(&x, &y)| f(x, y)));
+                    }
+                });
             }
         } else if b.shape() == out {
             if let Some(k) = block_len(out, a.shape()) {
                 v.reserve_exact(y.len());
-                for chunk in y.chunks(k) {
-                    v.extend(x.iter().zip(chunk).map(|(&x, &y)| f(x, y)));
-                }
+                wide(|| {
+                    for chunk in y.chunks(k) {
+                        v.extend(x.iter().zip(chunk).map(|(&x, &y)| f(x, y)));
+                    }
+                });
             }
         }
         if !v.is_empty() {
-            return ArrayD::from_shape_vec(IxDyn(out), v).map_err(|_| internal(prim));
+            return from_shape_vec(out, v).ok_or_else(|| internal(prim));
         }
     }
     let av = a.broadcast(IxDyn(out)).ok_or_else(|| internal(prim))?;
@@ -424,13 +476,15 @@ fn zip_same<T: Elem>(
         (Operand::Array(a), Operand::Scalar(y)) => Operand::Array(map_same(a, move |x| f(x, y))),
         (Operand::Scalar(x), Operand::Array(b)) => Operand::Array(map_same(b, move |y| f(x, y))),
         (Operand::Array(mut a), Operand::Array(mut b)) => {
-            if a.shape() == out {
+            // the plain count first: variables' arrays (the common operands) are shared, and
+            // get_mut's compare-exchange costs as much as a 30-element loop
+            if a.shape() == out && Arc::strong_count(&a) == 1 {
                 if let Some(m) = Arc::get_mut(&mut a) {
                     zip_into(prim, m, &b, f)?;
                     return Ok(Operand::Array(a));
                 }
             }
-            if b.shape() == out {
+            if b.shape() == out && Arc::strong_count(&b) == 1 {
                 if let Some(m) = Arc::get_mut(&mut b) {
                     zip_into(prim, m, &a, move |y, x| f(x, y))?;
                     return Ok(Operand::Array(b));
@@ -725,6 +779,126 @@ pub fn binary_num(op: BinOp, a: Num, b: Num, pa: usize, pb: usize) -> Result<Num
         }
         DType::Bool => Num::Bool(bool_op(op, a.into_bool(), b.into_bool(), &out)?),
     })
+}
+
+/// `a op b` for `store(x, a op b)`, float64 result, written into `x`'s old array when that
+/// saves an allocation; `old()` takes that array out of `x`. `None` (with `old` not called,
+/// or its value dropped) when the ordinary path must run: other dtypes, a result shape not
+/// that of an operand (that path checks the memory limit, which may fail), large outputs
+/// (it runs them on the pool), or no suitable old array. When the old array is an operand,
+/// dropping the variable's reference lets the ordinary path reuse it in place. The elements
+/// are those of [`float_op`]: same functions, same operand order, ints converted alike.
+pub fn binary_store(
+    op: BinOp,
+    a: &Value,
+    b: &Value,
+    old: &mut dyn FnMut() -> Value,
+) -> Option<Value> {
+    let (x, y) = (Float::of(a)?, Float::of(b)?);
+    let out = broadcast_pair(x.shape(), y.shape())?;
+    if out != x.shape() && out != y.shape() {
+        return None;
+    }
+    let n: usize = out.iter().product();
+    if n == 0 || n >= PAR_MIN || out.is_empty() {
+        return None;
+    }
+    let Value::Array(Array::Float(mut dst)) = old() else {
+        return None;
+    };
+    if x.is(&dst) || y.is(&dst) || dst.shape() != out.as_slice() {
+        return None;
+    }
+    let d = Arc::get_mut(&mut dst)?.as_slice_mut()?;
+    let done = match op {
+        BinOp::Add => fill(d, &out, x, y, |x, y| x + y),
+        BinOp::Sub => fill(d, &out, x, y, |x, y| x - y),
+        BinOp::Mul => fill(d, &out, x, y, |x, y| x * y),
+        BinOp::Div => fill(d, &out, x, y, |x, y| x / y),
+        BinOp::Mod => fill(d, &out, x, y, mod_f),
+        BinOp::FloorDiv => fill(d, &out, x, y, floordiv_f),
+        BinOp::Pow => fill(d, &out, x, y, f64::powf),
+        BinOp::Max => fill(d, &out, x, y, max_f),
+        BinOp::Min => fill(d, &out, x, y, min_f),
+    };
+    done.then(|| Value::Array(Array::Float(dst)))
+}
+
+/// A borrowed operand of [`binary_store`]: a float64 array, or a scalar as float64.
+#[derive(Clone, Copy)]
+enum Float<'a> {
+    Scalar(f64),
+    Array(&'a ArrayD<f64>),
+}
+
+impl<'a> Float<'a> {
+    fn of(v: &'a Value) -> Option<Float<'a>> {
+        Some(match v {
+            Value::Float(x) => Float::Scalar(*x),
+            Value::Int(i) => Float::Scalar(*i as f64),
+            Value::Array(Array::Float(a)) => Float::Array(a),
+            _ => return None,
+        })
+    }
+    fn shape(&self) -> &[usize] {
+        match self {
+            Float::Scalar(_) => &[],
+            Float::Array(a) => a.shape(),
+        }
+    }
+    fn is(&self, a: &Arc<ArrayD<f64>>) -> bool {
+        matches!(self, Float::Array(x) if std::ptr::eq(*x, &**a))
+    }
+}
+
+/// `d[i] = f(a[i], b[i])` over the output's elements (`d` of shape `out`), when one operand
+/// has shape `out` and the other is a scalar or repeats as whole row-major blocks (the
+/// cases [`zip_new`] runs as plain loops); `false`, with nothing written, otherwise.
+fn fill(d: &mut [f64], out: &[usize], a: Float, b: Float, f: impl Fn(f64, f64) -> f64) -> bool {
+    // the operand of the output's shape, and how the other repeats along it
+    let (big, small, swapped) = match (a, b) {
+        (Float::Array(x), _) if x.shape() == out => (x, b, false),
+        (_, Float::Array(y)) if y.shape() == out => (y, a, true),
+        _ => return false,
+    };
+    let Some(xs) = big.as_slice() else {
+        return false;
+    };
+    if swapped {
+        fill_from(d, out, xs, small, |x, y| f(y, x))
+    } else {
+        fill_from(d, out, xs, small, f)
+    }
+}
+
+/// [`fill`] with `xs` the operand of the output's shape: `d[i] = g(xs[i], small[i])`.
+fn fill_from(
+    d: &mut [f64],
+    out: &[usize],
+    xs: &[f64],
+    small: Float,
+    g: impl Fn(f64, f64) -> f64,
+) -> bool {
+    match small {
+        Float::Scalar(y) => wide(|| {
+            for (d, &x) in d.iter_mut().zip(xs) {
+                *d = g(x, y);
+            }
+        }),
+        Float::Array(s) => {
+            let (Some(k), Some(ys)) = (block_len(out, s.shape()), s.as_slice()) else {
+                return false;
+            };
+            wide(|| {
+                for (dc, xc) in d.chunks_mut(k).zip(xs.chunks(k)) {
+                    for ((d, &x), &y) in dc.iter_mut().zip(xc).zip(ys) {
+                        *d = g(x, y);
+                    }
+                }
+            })
+        }
+    }
+    true
 }
 
 fn any<T: Elem>(o: &Operand<T>, p: impl Fn(T) -> bool) -> bool {
@@ -1132,6 +1306,97 @@ mod tests {
             Value::Array(Array::Float(a)) => a.as_ptr(),
             _ => std::ptr::null(),
         }
+    }
+
+    fn bits(v: &Value) -> Vec<u64> {
+        match v {
+            Value::Array(Array::Float(a)) => a.iter().map(|x| x.to_bits()).collect(),
+            other => panic!("not a float array: {other:?}"),
+        }
+    }
+
+    fn shaped(shape: &[usize], v: Vec<f64>) -> Value {
+        Value::from(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
+    }
+
+    /// Awkward values: signed zeros, infinities, NaN, subnormals.
+    fn values(n: usize, seed: usize) -> Vec<f64> {
+        let special = [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 5e-324, -1.5];
+        (0..n)
+            .map(|i| match (i * 7 + seed) % 11 {
+                k if k < special.len() => special[k],
+                k => (k as f64 - 8.5) * 0.75 + i as f64,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn binary_store_writes_the_old_array_with_the_plain_results() {
+        let ops = [
+            BinOp::Add,
+            BinOp::Sub,
+            BinOp::Mul,
+            BinOp::Div,
+            BinOp::Mod,
+            BinOp::FloorDiv,
+            BinOp::Pow,
+            BinOp::Max,
+            BinOp::Min,
+        ];
+        for n in [1, 3, 7, 8, 9, 30, 569] {
+            let cases = [
+                (floats(&values(n, 0)), floats(&values(n, 3))),
+                (floats(&values(n, 1)), Value::Float(-0.0)),
+                (Value::Float(2.5), floats(&values(n, 2))),
+                (Value::Int(3), floats(&values(n, 4))),
+                (shaped(&[2, n], values(2 * n, 5)), floats(&values(n, 6))),
+                (shaped(&[1, n], values(n, 5)), shaped(&[3, 1, n], values(3 * n, 6))),
+            ];
+            for (a, b) in cases {
+                for op in ops {
+                    let want = binary(op, a.clone(), b.clone()).unwrap();
+                    let shape = want.shape().unwrap().to_vec();
+                    let n_out = shape.iter().product();
+                    let old = shaped(&shape, vec![7.0; n_out]);
+                    let p = ptr(&old);
+                    let mut old = Some(old);
+                    let got = binary_store(op, &a, &b, &mut || old.take().unwrap_or_default())
+                        .expect("written into the old array");
+                    assert_eq!(ptr(&got), p, "{op:?} n={n}");
+                    assert_eq!(got.shape(), want.shape(), "{op:?} n={n}");
+                    assert_eq!(bits(&got), bits(&want), "{op:?} n={n} {a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn binary_store_leaves_other_cases_to_the_plain_path() {
+        let a = floats(&[1.0, 2.0, 3.0]);
+        let b = floats(&[0.5, 0.25, 0.125]);
+        let old = || floats(&[0.0; 3]);
+        let none = |a: &Value, b: &Value, old: Value| {
+            let mut old = Some(old);
+            binary_store(BinOp::Sub, a, b, &mut || old.take().unwrap_or_default()).is_none()
+        };
+        // the old array is an operand, shared, of another shape, not float64, absent
+        assert!(none(&a, &b, a.clone()));
+        let shared = old();
+        let _keep = shared.clone();
+        assert!(none(&a, &b, shared));
+        assert!(none(&a, &b, floats(&[0.0; 4])));
+        assert!(none(&a, &b, Value::Int(0)));
+        assert!(none(&a, &b, Value::Nil));
+        // operands of another dtype, a result of neither operand's shape, a mismatch
+        let ints = Value::from(ArrayD::from_shape_vec(IxDyn(&[3]), vec![1i64, 2, 3]).unwrap());
+        assert!(none(&ints, &b, old()));
+        assert!(none(&Value::Bool(true), &b, old()));
+        let col = shaped(&[3, 1], vec![1.0, 2.0, 3.0]);
+        assert!(none(&col, &b, shaped(&[3, 3], vec![0.0; 9])));
+        assert!(none(&a, &floats(&[1.0, 2.0]), old()));
+        // large outputs run on the pool
+        let big = floats(&vec![1.0; PAR_MIN]);
+        assert!(none(&big, &Value::Float(1.0), floats(&vec![0.0; PAR_MIN])));
     }
 
     #[test]

@@ -29,8 +29,10 @@ use crate::primitives::{Args, Context, Eval, Primitive};
 use crate::syntax::span::Span;
 use crate::value::broadcast::broadcast_pair;
 use crate::value::{check_shape, Array, DType, Value};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use rayon::prelude::*;
+use smallvec::SmallVec;
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -100,11 +102,11 @@ pub struct FNode {
 }
 
 /// Where an instruction reads an operand.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Arg {
     /// Input `i`: leaf `i`, or constant `i - n_leaves`.
     In(usize),
-    /// The result of instruction `i`.
+    /// Register `r` (before [`allocate`]: the result of instruction `r`).
     Reg(usize),
 }
 
@@ -112,6 +114,8 @@ enum Arg {
 struct Instr {
     op: FOp,
     args: [Arg; 3],
+    /// The register the result goes to.
+    dst: usize,
 }
 
 /// A fused expression and its postfix program.
@@ -121,7 +125,12 @@ pub struct Fused {
     pub n_leaves: usize,
     consts: Vec<Value>,
     prog: Vec<Instr>,
+    /// Registers the program needs (see [`allocate`]).
+    n_regs: usize,
 }
+
+/// A shape without a heap allocation (arrays have at most 4 axes).
+type Shape = SmallVec<[usize; 4]>;
 
 /// The type of a value inside the fast path; all travel as f64.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,10 +160,12 @@ impl Fused {
             n_leaves,
             consts: Vec::new(),
             prog: Vec::new(),
+            n_regs: 0,
         };
         let mut consts = Vec::new();
         let mut prog = Vec::new();
         emit(&f.root, n_leaves, &mut consts, &mut prog);
+        f.n_regs = allocate(&mut prog);
         f.consts = consts;
         f.prog = prog;
         f
@@ -175,9 +186,28 @@ impl Fused {
     }
 
     /// Evaluates the expression on the leaf values (in leaf order).
-    pub fn eval(&self, ctx: &dyn Context, mut leaves: Args) -> Result<Value> {
+    pub fn eval(&self, ctx: &dyn Context, leaves: Args) -> Result<Value> {
+        self.eval_store(ctx, leaves, &mut || Value::Nil)
+    }
+
+    /// [`Fused::eval`] for `store(x, <this>)`: `old()` takes the value of `x` out of its
+    /// variable. It is called only once the fast path is certain to run (nothing can fail
+    /// or read `x` after that), so that the old array can hold the result: in place when
+    /// it is also a leaf, now uniquely owned (`store(w, w - alpha * g)`), or as the output
+    /// buffer when it is not (`store(p, 1.0 / (1.0 + exp(-z)))` of a loop) — instead of
+    /// a fresh allocation while the old one is freed right after.
+    pub fn eval_store(
+        &self,
+        ctx: &dyn Context,
+        mut leaves: Args,
+        old: &mut dyn FnMut() -> Value,
+    ) -> Result<Value> {
         if let Some(plan) = self.plan(&leaves) {
-            return Ok(self.run(plan, &mut leaves));
+            let old = match (plan.ty, &plan.shape) {
+                (Ty::Float, Some(_)) => old(),
+                _ => Value::Nil,
+            };
+            return Ok(self.run(plan, &mut leaves, old));
         }
         let mut take = |i: u32| -> Result<Value> {
             leaves
@@ -206,11 +236,10 @@ impl Fused {
         if leaves.len() != self.n_leaves {
             return None;
         }
-        let inputs = || leaves.iter().chain(self.consts.iter());
-        let mut tys = Vec::with_capacity(leaves.len() + self.consts.len());
-        let mut out: Vec<usize> = Vec::new();
+        let mut tys: SmallVec<[Ty; 16]> = SmallVec::new();
+        let mut out = Shape::new();
         let mut any_array = false;
-        for v in inputs() {
+        for v in leaves.iter().chain(self.consts.iter()) {
             let ty = match v {
                 Value::Float(_) | Value::Array(Array::Float(_)) => Ty::Float,
                 Value::Bool(_) | Value::Array(Array::Bool(_)) => Ty::Bool,
@@ -218,19 +247,29 @@ impl Fused {
                 _ => return None,
             };
             if let Value::Array(a) = v {
+                let s = a.shape();
+                if !any_array {
+                    out.extend_from_slice(s);
+                } else if out.as_slice() != s {
+                    out = Shape::from_vec(broadcast_pair(&out, s)?);
+                }
                 any_array = true;
-                out = broadcast_pair(&out, a.shape())?;
             }
             tys.push(ty);
         }
-        let mut regs: Vec<Ty> = Vec::with_capacity(self.prog.len());
+        // the type each register holds as the program runs
+        let mut regs: SmallVec<[Ty; 16]> = smallvec::smallvec![Ty::Float; self.n_regs];
+        let mut ty = None;
         for ins in &self.prog {
             let t = |a: Arg| match a {
-                Arg::In(i) => tys[i],
-                Arg::Reg(i) => regs[i],
+                Arg::In(i) => tys.get(i).copied(),
+                Arg::Reg(r) => regs.get(r).copied(),
             };
-            let [a, b, c] = ins.args.map(t);
-            let ty = match ins.op {
+            let (a, b, c) = match ins.args.map(t) {
+                [Some(a), Some(b), Some(c)] => (a, b, c),
+                _ => return None,
+            };
+            let t = match ins.op {
                 FOp::Arith(op) => match op.result_dtype(a.dtype(), b.dtype()) {
                     Some(DType::Float) => Ty::Float,
                     _ => return None,
@@ -250,9 +289,10 @@ impl Fused {
                     _ => return None,
                 },
             };
-            regs.push(ty);
+            *regs.get_mut(ins.dst)? = t;
+            ty = Some(t);
         }
-        let ty = *regs.last()?;
+        let ty = ty?;
         if any_array && check_shape(&out, ty.dtype()).is_err() {
             return None;
         }
@@ -262,28 +302,48 @@ impl Fused {
         })
     }
 
-    fn run(&self, plan: Plan, leaves: &mut Args) -> Value {
+    /// `old`: the store target's previous value (see [`Fused::eval_store`]), else nil.
+    fn run(&self, plan: Plan, leaves: &mut Args, old: Value) -> Value {
         let Some(shape) = plan.shape else {
             // all scalars: one element
-            let ins: Vec<Input> = leaves
+            let ins: SmallVec<[Input; 8]> = leaves
                 .iter()
                 .chain(self.consts.iter())
                 .map(|v| Input::Scalar(scalar_f64(v)))
                 .collect();
             let mut out = [0.0];
-            self.run_range(&ins, 0, &mut out[..]);
+            drop(old);
+            self.run_range(&ins, 0, 0, &mut out[..]);
             return match plan.ty {
                 Ty::Bool => Value::Bool(out[0] != 0.0),
                 _ => Value::Float(out[0]),
             };
         };
         let n: usize = shape.iter().product();
-        // the output buffer: a uniquely owned float64 leaf of the output's shape, else new
+        let mut spare = match old {
+            Value::Array(Array::Float(a)) => Some(a),
+            _ => None,
+        };
+        // the variable's reference goes first when its array is also a leaf, so that the
+        // leaf may be the only one left
+        let is_leaf = |s: &Arc<ArrayD<f64>>| {
+            leaves
+                .iter()
+                .any(|v| matches!(v, Value::Array(Array::Float(a)) if Arc::ptr_eq(a, s)))
+        };
+        if spare.as_ref().is_some_and(is_leaf) {
+            spare = None;
+        }
+        // the output buffer: a uniquely owned float64 leaf of the output's shape, else the
+        // store target's old array, else new
         let mut reuse = None;
         if plan.ty == Ty::Float {
             for (i, v) in leaves.iter_mut().enumerate() {
                 if let Value::Array(Array::Float(a)) = v {
-                    if a.shape() == shape.as_slice()
+                    // the plain count first: get_mut's compare-exchange costs more, and a
+                    // variable's array (the common leaf) is shared with the variable
+                    if Arc::strong_count(a) == 1
+                        && a.shape() == shape.as_slice()
                         && a.is_standard_layout()
                         && Arc::get_mut(a).is_some()
                     {
@@ -298,33 +358,48 @@ impl Fused {
             if let Some(Value::Array(Array::Float(a))) = leaves.get_mut(i).map(std::mem::take) {
                 owned = Some(a);
             }
+        } else if let Some(mut a) = spare.take() {
+            // no input: the program writes every element and never reads the old ones
+            if a.shape() == shape.as_slice()
+                && a.is_standard_layout()
+                && Arc::get_mut(&mut a).is_some()
+            {
+                owned = Some(a);
+            }
         }
-        let ins: Vec<Input> = leaves
+        drop(spare);
+        // inputs that are not read in place get a buffer each in the scratch space
+        let mut n_bufs = 0;
+        let mut buf = || {
+            n_bufs += 1;
+            n_bufs - 1
+        };
+        let ins: SmallVec<[Input; 8]> = leaves
             .iter()
             .chain(self.consts.iter())
             .enumerate()
             .map(|(k, v)| {
                 if reuse == Some(k) {
-                    Input::Output
+                    Input::Output(buf())
                 } else {
-                    Input::of(v, &shape)
+                    Input::of(v, &shape, &mut buf)
                 }
             })
             .collect();
         match (plan.ty, owned) {
             (Ty::Float, Some(mut a)) => {
                 if let Some(d) = Arc::get_mut(&mut a).and_then(|m| m.as_slice_mut()) {
-                    self.run_all(&ins, d);
+                    self.run_all(&ins, n_bufs, d);
                 }
                 Value::from_array(Array::Float(a))
             }
             (Ty::Float, None) => {
-                let v = fresh_f64(n, |out| self.run_all(&ins, out));
+                let v = fresh_f64(n, |out| self.run_all(&ins, n_bufs, out));
                 wrap(v, &shape)
             }
             _ => {
                 let mut v = zeroed_f64(n);
-                self.run_all(&ins, &mut v[..]);
+                self.run_all(&ins, n_bufs, &mut v[..]);
                 let b: Vec<bool> = if n >= PAR_MIN {
                     let mut b = Vec::with_capacity(n);
                     v.par_iter()
@@ -341,56 +416,114 @@ impl Fused {
     }
 
     /// Runs the program over the whole output, in tasks above [`PAR_MIN`].
-    fn run_all<O: Out + ?Sized>(&self, ins: &[Input], out: &mut O) {
+    fn run_all<O: Out + ?Sized>(&self, ins: &[Input], n_bufs: usize, out: &mut O) {
         if out.len() >= PAR_MIN {
-            out.par_tasks(&|t, o: &mut O| self.run_range(ins, t * TASK, o));
+            out.par_tasks(&|t, o: &mut O| self.run_range(ins, n_bufs, t * TASK, o));
         } else {
-            self.run_range(ins, 0, out);
+            self.run_range(ins, n_bufs, 0, out);
         }
     }
 
     /// Computes output elements `start .. start + out.len()` into `out` (which holds the
     /// values of the reused leaf, if any, on entry).
-    fn run_range<O: Out + ?Sized>(&self, ins: &[Input], start: usize, out: &mut O) {
+    fn run_range<O: Out + ?Sized>(&self, ins: &[Input], n_bufs: usize, start: usize, out: &mut O) {
         let np = self.prog.len();
-        // one register per instruction, and a last one where a fresh (uninitialised)
-        // output's chunk is computed before it is copied out; registers of small outputs
-        // are only as long as the output (zeroing 8 KB per register would cost more than
-        // the arithmetic of a 30-element update)
+        // registers of small outputs are only as long as the output: a 30-element update
+        // touches 30 elements of each, not a whole chunk
         let stride = CHUNK.min(out.len());
-        let mut regs = vec![0.0; (np + 1) * stride];
-        let mut bufs = vec![0.0; ins.len() * stride];
-        let mut pos = 0;
-        while pos < out.len() {
-            let len = stride.min(out.len() - pos);
-            let first = start + pos;
-            // gathered inputs and the reused leaf's values go to their buffers first
-            for (k, inp) in ins.iter().enumerate() {
-                let buf = &mut bufs[k * stride..k * stride + len];
-                match inp {
-                    Input::Output => buf.copy_from_slice(out.values(pos, len)),
-                    Input::Gather {
-                        data,
-                        strides,
-                        dims,
-                    } => gather(data, strides, dims, first, buf),
-                    _ => {}
+        // the reused leaf is read where it is, except by the last instruction, which
+        // overwrites it: then each chunk of it is copied first
+        let reads_output = |ins_: &Instr| {
+            ins_.args[..ins_.op.arity()]
+                .iter()
+                .any(|a| matches!(a, Arg::In(k) if matches!(ins.get(*k), Some(Input::Output(_)))))
+        };
+        let copy_output = self.prog.last().is_some_and(reads_output);
+        with_scratch((self.n_regs + n_bufs) * stride, |scratch| {
+            let (regs, bufs) = scratch.split_at_mut(self.n_regs * stride);
+            let mut pos = 0;
+            while pos < out.len() {
+                let len = stride.min(out.len() - pos);
+                let first = start + pos;
+                // gathered inputs (and the reused leaf's values, if copied) go to their
+                // buffers first
+                for inp in ins {
+                    match inp {
+                        Input::Output(k) if copy_output => {
+                            bufs[k * stride..k * stride + len].copy_from_slice(out.values(pos, len))
+                        }
+                        Input::Gather(g) => gather(
+                            &g.data,
+                            &g.strides,
+                            &g.dims,
+                            first,
+                            &mut bufs[g.buf * stride..g.buf * stride + len],
+                        ),
+                        _ => {}
+                    }
                 }
-            }
-            for (i, ins_) in self.prog.iter().enumerate() {
-                let (done, rest) = regs.split_at_mut(i * stride);
-                let a = ins_
-                    .args
-                    .map(|a| src(a, done, ins, &bufs, stride, first, len));
-                if i + 1 == np {
-                    out.write(pos, &mut rest[..len], |d| apply_wide(ins_.op, a, d));
-                } else {
-                    apply_wide(ins_.op, a, &mut rest[..len]);
+                for (i, ins_) in self.prog.iter().enumerate() {
+                    // `allocate` never gives an instruction an operand's register, so its
+                    // destination lies wholly before or after each register it reads
+                    let (lo, hi) = regs.split_at_mut(ins_.dst * stride);
+                    let (dst, hi) = hi.split_at_mut(stride);
+                    let reg = |r: usize| -> &[f64] {
+                        if r < ins_.dst {
+                            &lo[r * stride..r * stride + len]
+                        } else {
+                            let o = (r - ins_.dst - 1) * stride;
+                            hi.get(o..o + len).unwrap_or(&[])
+                        }
+                    };
+                    let at = Chunk {
+                        ins,
+                        bufs,
+                        stride,
+                        first,
+                        len,
+                    };
+                    if i + 1 == np {
+                        let a = ins_.args.map(|a| at.src(a, &reg, Reused::Copied));
+                        out.write(pos, &mut dst[..len], |d| apply_wide(ins_.op, a, d));
+                    } else {
+                        let reused = match copy_output {
+                            true => Reused::Copied,
+                            false => Reused::InPlace(out.values(pos, len)),
+                        };
+                        let a = ins_.args.map(|a| at.src(a, &reg, reused));
+                        apply_wide(ins_.op, a, &mut dst[..len]);
+                    }
                 }
+                pos += len;
             }
-            pos += len;
-        }
+        });
     }
+}
+
+thread_local! {
+    /// The fast path's registers and input buffers, kept between calls: allocating and
+    /// zeroing them per call (tens of KB through calloc) cost more than the arithmetic of a
+    /// few hundred elements.
+    static SCRATCH: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
+}
+
+/// Scratch space larger than this (in f64) is not kept by the thread: only programs of
+/// dozens of operations need it.
+const SCRATCH_KEEP: usize = 64 * CHUNK;
+
+/// Runs `f` on `len` f64 of scratch space (of unspecified contents). The space is moved out
+/// of the thread's slot while `f` runs, so a nested call would just get a new one.
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    let mut v = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+    let r = f(&mut v[..len]);
+    if v.len() <= SCRATCH_KEEP {
+        // fails only while the thread shuts down: the space is then just freed
+        let _ = SCRATCH.try_with(|s| s.set(v));
+    }
+    r
 }
 
 /// An output buffer of the fast path: initialised (a reused leaf, written in place) or fresh.
@@ -462,7 +595,7 @@ fn fresh_f64(n: usize, fill: impl FnOnce(&mut [std::mem::MaybeUninit<f64>])) -> 
 struct Plan {
     ty: Ty,
     /// `None` when every input is a scalar.
-    shape: Option<Vec<usize>>,
+    shape: Option<Shape>,
 }
 
 /// An input of the fast path, ready for chunked access.
@@ -470,18 +603,25 @@ enum Input<'a> {
     Scalar(f64),
     /// Contiguous, of the output's shape.
     Slice(std::borrow::Cow<'a, [f64]>),
-    /// Broadcast: element `i` of the output reads `data[sum(idx_d * strides_d)]`.
-    Gather {
-        data: std::borrow::Cow<'a, [f64]>,
-        strides: Vec<usize>,
-        dims: Vec<usize>,
-    },
-    /// The reused leaf: its values are the output buffer's contents.
-    Output,
+    /// Broadcast (boxed: the common inputs stay small to move around).
+    Gather(Box<Gather<'a>>),
+    /// The reused leaf: its values are the output buffer's contents, copied into scratch
+    /// buffer `.0` before each chunk is overwritten.
+    Output(usize),
+}
+
+/// Element `i` of the output reads `data[sum(idx_d * strides_d)]`, gathered into scratch
+/// buffer `buf` chunk by chunk.
+struct Gather<'a> {
+    data: std::borrow::Cow<'a, [f64]>,
+    strides: Shape,
+    dims: Shape,
+    buf: usize,
 }
 
 impl<'a> Input<'a> {
-    fn of(v: &'a Value, shape: &[usize]) -> Input<'a> {
+    /// `buf` hands out scratch buffer numbers.
+    fn of(v: &'a Value, shape: &[usize], buf: &mut impl FnMut() -> usize) -> Input<'a> {
         use std::borrow::Cow;
         let data: Cow<'a, [f64]> = match v {
             Value::Array(Array::Float(a)) => match a.as_slice() {
@@ -499,17 +639,18 @@ impl<'a> Input<'a> {
         }
         // row-major strides of the leaf, 0 along broadcast axes, aligned to the output
         let pad = shape.len() - own.len();
-        let mut strides = vec![0; shape.len()];
+        let mut strides: Shape = smallvec::smallvec![0; shape.len()];
         let mut acc = 1;
         for d in (0..own.len()).rev() {
             strides[pad + d] = if own[d] == 1 { 0 } else { acc };
             acc *= own[d];
         }
-        Input::Gather {
+        Input::Gather(Box::new(Gather {
             data,
             strides,
-            dims: shape.to_vec(),
-        }
+            dims: Shape::from_slice(shape),
+            buf: buf(),
+        }))
     }
 }
 
@@ -523,9 +664,9 @@ fn scalar_f64(v: &Value) -> f64 {
 }
 
 fn wrap<T: Elem>(v: Vec<T>, shape: &[usize]) -> Value {
-    match ArrayD::from_shape_vec(IxDyn(shape), v) {
-        Ok(a) => Value::from_array(T::wrap(Arc::new(a))),
-        Err(_) => Value::Nil,
+    match elementwise::from_shape_vec(shape, v) {
+        Some(a) => Value::from_array(T::wrap(Arc::new(a))),
+        None => Value::Nil,
     }
 }
 
@@ -558,24 +699,43 @@ fn gather(data: &[f64], strides: &[usize], dims: &[usize], first: usize, buf: &m
     }
 }
 
-/// Operand `a` of an instruction over output elements `first .. first + len`; registers and
-/// buffers are `stride` elements apart.
-fn src<'a>(
-    a: Arg,
-    regs: &'a [f64],
-    ins: &'a [Input],
+/// Output elements `first .. first + len` of the inputs; scratch buffers are `stride`
+/// elements apart.
+struct Chunk<'a> {
+    ins: &'a [Input<'a>],
     bufs: &'a [f64],
     stride: usize,
     first: usize,
     len: usize,
-) -> Src<'a> {
-    match a {
-        Arg::Reg(i) => Src::V(&regs[i * stride..i * stride + len]),
-        Arg::In(k) => match &ins[k] {
-            Input::Scalar(x) => Src::S(*x),
-            Input::Slice(d) => Src::V(&d[first..first + len]),
-            Input::Output | Input::Gather { .. } => Src::V(&bufs[k * stride..k * stride + len]),
-        },
+}
+
+/// Where an instruction finds the reused leaf's chunk.
+#[derive(Clone, Copy)]
+enum Reused<'a> {
+    /// Copied to its scratch buffer.
+    Copied,
+    /// Still in the output, not yet overwritten.
+    InPlace(&'a [f64]),
+}
+
+impl<'a> Chunk<'a> {
+    /// Operand `a` of an instruction; `reg(r)` is register `r`'s chunk.
+    fn src(&self, a: Arg, reg: &impl Fn(usize) -> &'a [f64], reused: Reused<'a>) -> Src<'a> {
+        let (stride, len) = (self.stride, self.len);
+        let buf = |k: usize| self.bufs.get(k * stride..k * stride + len).unwrap_or(&[]);
+        match a {
+            Arg::Reg(r) => Src::V(reg(r)),
+            Arg::In(k) => match self.ins.get(k) {
+                Some(Input::Scalar(x)) => Src::S(*x),
+                Some(Input::Slice(d)) => Src::V(d.get(self.first..self.first + len).unwrap_or(&[])),
+                Some(Input::Output(b)) => match reused {
+                    Reused::Copied => Src::V(buf(*b)),
+                    Reused::InPlace(v) => Src::V(v),
+                },
+                Some(Input::Gather(g)) => Src::V(buf(g.buf)),
+                None => Src::S(f64::NAN),
+            },
+        }
     }
 }
 
@@ -680,10 +840,48 @@ fn emit(e: &FExpr, n_leaves: usize, consts: &mut Vec<Value>, prog: &mut Vec<Inst
             for (k, a) in node.args.iter().take(node.op.arity()).enumerate() {
                 args[k] = emit(a, n_leaves, consts, prog);
             }
-            prog.push(Instr { op: node.op, args });
+            prog.push(Instr {
+                op: node.op,
+                args,
+                dst: 0,
+            });
             Arg::Reg(prog.len() - 1)
         }
     }
+}
+
+/// Gives each instruction of `prog` (from [`emit`]: `Arg::Reg(i)` is instruction `i`'s
+/// result) a register and rewrites its operands to registers; returns the number of
+/// registers. Each result is read once (the program is a tree), so its register is free
+/// again after that read: `1 / (1 + exp(-x))` needs two registers, not four, which keeps a
+/// chunk's working set in L1. A result never shares a register with an operand of its own
+/// instruction, so operations never run in place.
+fn allocate(prog: &mut [Instr]) -> usize {
+    let mut reg_of = vec![0; prog.len()];
+    let mut free: Vec<usize> = Vec::new();
+    let mut n = 0;
+    for i in 0..prog.len() {
+        let arity = prog[i].op.arity();
+        let mut used = [None; 3];
+        for (k, a) in prog[i].args.iter_mut().take(arity).enumerate() {
+            if let Arg::Reg(j) = *a {
+                let r = reg_of.get(j).copied().unwrap_or(0);
+                used[k] = Some(r);
+                *a = Arg::Reg(r);
+            }
+        }
+        let dst = match free.iter().position(|r| !used.contains(&Some(*r))) {
+            Some(p) => free.remove(p),
+            None => {
+                n += 1;
+                n - 1
+            }
+        };
+        free.extend(used.iter().flatten());
+        prog[i].dst = dst;
+        reg_of[i] = dst;
+    }
+    n
 }
 
 /// Binding strength of an infix operation (`None`: not written infix).
@@ -812,5 +1010,88 @@ mod tests {
         let mut tail = vec![0.0; 5];
         gather(&data, &strides, &dims, 7, &mut tail);
         assert_eq!(tail, [4., 5., 3., 4., 5.]);
+    }
+
+    fn ins(op: FOp, args: &[Arg]) -> Instr {
+        let mut a = [Arg::In(0); 3];
+        a[..args.len()].copy_from_slice(args);
+        Instr {
+            op,
+            args: a,
+            dst: 0,
+        }
+    }
+
+    /// Every operand register holds the value its instruction produced when it is read, and
+    /// no instruction writes a register it reads.
+    fn check_allocation(mut prog: Vec<Instr>) -> usize {
+        let orig = prog.clone();
+        let n = allocate(&mut prog);
+        let mut holds: Vec<Option<usize>> = vec![None; n];
+        for (i, (new, old)) in prog.iter().zip(&orig).enumerate() {
+            for k in 0..old.op.arity() {
+                match (old.args[k], new.args[k]) {
+                    (Arg::Reg(j), Arg::Reg(r)) => {
+                        assert_eq!(holds[r], Some(j), "instruction {i} operand {k}");
+                        assert_ne!(r, new.dst, "instruction {i} writes its operand");
+                    }
+                    (a, b) => assert_eq!(a, b),
+                }
+            }
+            holds[new.dst] = Some(i);
+        }
+        n
+    }
+
+    #[test]
+    fn registers_are_reused_once_read() {
+        use Arg::{In, Reg};
+        let (add, mul) = (FOp::Arith(BinOp::Add), FOp::Arith(BinOp::Mul));
+        // 1 / (1 + exp(-x)): a chain needs two registers
+        let sigmoid = vec![
+            ins(FOp::Unary(UnaryOp::Neg), &[In(0)]),
+            ins(FOp::Unary(UnaryOp::Exp), &[Reg(0)]),
+            ins(add, &[In(1), Reg(1)]),
+            ins(FOp::Arith(BinOp::Div), &[In(2), Reg(2)]),
+        ];
+        assert_eq!(check_allocation(sigmoid), 2);
+        // (a * b) + (c * d): both products live at once, the sum goes to a third
+        let balanced = vec![
+            ins(mul, &[In(0), In(1)]),
+            ins(mul, &[In(2), In(3)]),
+            ins(add, &[Reg(0), Reg(1)]),
+        ];
+        assert_eq!(check_allocation(balanced), 3);
+        // where(a < b, a * b, -(a + b)) * (a - b)
+        let mixed = vec![
+            ins(FOp::Cmp(CmpOp::Lt), &[In(0), In(1)]),
+            ins(mul, &[In(0), In(1)]),
+            ins(add, &[In(0), In(1)]),
+            ins(FOp::Unary(UnaryOp::Neg), &[Reg(2)]),
+            ins(FOp::Where, &[Reg(0), Reg(1), Reg(3)]),
+            ins(FOp::Arith(BinOp::Sub), &[In(0), In(1)]),
+            ins(mul, &[Reg(4), Reg(5)]),
+        ];
+        assert!(check_allocation(mixed) <= 4);
+        // only inputs: one register for the result
+        assert_eq!(check_allocation(vec![ins(add, &[In(0), In(1)])]), 1);
+    }
+
+    #[test]
+    fn scratch_is_private_to_each_use() {
+        let got = with_scratch(100, |outer| {
+            outer.fill(1.0);
+            // a nested use (never made by the kernels) gets space of its own
+            let inner = with_scratch(50, |inner| {
+                inner.fill(2.0);
+                inner.len()
+            });
+            (inner, outer.iter().all(|&x| x == 1.0))
+        });
+        assert_eq!(got, (50, true));
+        // too large to keep: still usable
+        let n = SCRATCH_KEEP + 1;
+        assert_eq!(with_scratch(n, |s| s.len()), n);
+        assert_eq!(with_scratch(0, |s| s.len()), 0);
     }
 }

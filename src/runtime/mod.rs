@@ -411,7 +411,24 @@ impl<'r> Interp<'r> {
         rhs: &Node,
         frame: &Frame,
     ) -> Result<Value> {
-        let (a, b) = if node.sched.fork {
+        let (a, b) = self.binary_operands(node, lhs, rhs, frame)?;
+        if let Some(v) = scalar_op(op, &a, &b) {
+            forget_numbers(a, b);
+            return Ok(v);
+        }
+        self.binary_general(node, op, prim, lhs, rhs, a, b)
+    }
+
+    /// The operands of an operator node, concurrently when the scheduler said so.
+    #[inline(always)]
+    fn binary_operands(
+        &self,
+        node: &Node,
+        lhs: &Node,
+        rhs: &Node,
+        frame: &Frame,
+    ) -> Result<(Value, Value)> {
+        Ok(if node.sched.fork {
             let mut v = self.eval_children(&[lhs, rhs], frame)?.into_iter();
             match (v.next(), v.next()) {
                 (Some(a), Some(b)) => (a, b),
@@ -419,12 +436,7 @@ impl<'r> Interp<'r> {
             }
         } else {
             (self.operand(lhs, frame)?, self.operand(rhs, frame)?)
-        };
-        if let Some(v) = scalar_op(op, &a, &b) {
-            forget_numbers(a, b);
-            return Ok(v);
-        }
-        self.binary_general(node, op, prim, lhs, rhs, a, b)
+        })
     }
 
     /// Operators on anything but two plain numbers: arrays, futures, lists, strings, and
@@ -593,22 +605,99 @@ impl<'r> Interp<'r> {
                 )?;
                 Ok(v)
             }
-            NodeKind::Fused { fused, leaves } => match if node.sched.fork {
-                let children: smallvec::SmallVec<[&Node; 4]> = leaves.iter().collect();
-                self.eval_children(&children, frame)
-            } else {
-                self.eval_args(leaves, frame)
+            NodeKind::Fused { fused, leaves } => {
+                self.eval_fused(node, fused, leaves, frame, &mut || Value::Nil)
             }
-            // leaves may be futures (an `async` read through a variable): await them
-            .and_then(|values| values.into_iter().map(|v| self.ready(v)).collect())
-            {
-                Ok(values) => fused.eval(self, values),
-                // the first error must be the unfused tree's: rerun in its order
-                Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
-                    Some(leaf) => self.eval(leaf, frame).and_then(|v| self.ready(v)),
-                    None => Err(Error::internal("fused: leaf out of range")),
-                }),
-            },
+        }
+    }
+
+    /// A fused node; `old` as in [`kernels::fused::Fused::eval_store`].
+    fn eval_fused(
+        &self,
+        node: &Node,
+        fused: &kernels::fused::Fused,
+        leaves: &[Node],
+        frame: &Frame,
+        old: &mut dyn FnMut() -> Value,
+    ) -> Result<Value> {
+        match if node.sched.fork {
+            let children: smallvec::SmallVec<[&Node; 4]> = leaves.iter().collect();
+            self.eval_children(&children, frame)
+        } else {
+            self.eval_args(leaves, frame)
+        }
+        // leaves may be futures (an `async` read through a variable): await them, in
+        // place (collecting into new Args moved every value twice)
+        .and_then(|mut values| {
+            for v in values.iter_mut() {
+                if Future::of(v).is_some() {
+                    *v = self.ready(std::mem::take(v))?;
+                }
+            }
+            Ok(values)
+        }) {
+            Ok(values) => fused.eval_store(self, values, old),
+            // the first error must be the unfused tree's: rerun in its order
+            Err(_) => fused.eval_lazy(self, &mut |i| match leaves.get(i as usize) {
+                Some(leaf) => self.eval(leaf, frame).and_then(|v| self.ready(v)),
+                None => Err(Error::internal("fused: leaf out of range")),
+            }),
+        }
+    }
+
+    /// The value of `store(x, value)` where `x` is the local in slot `i`: a fused value or
+    /// an arithmetic operator may take `x`'s old array for its result (see
+    /// `Fused::eval_store`, `elementwise::binary_store`). Only a plain slot: nothing but
+    /// this evaluation reaches it (a cell is shared with closures), and the scheduler runs
+    /// nothing concurrently that reads a variable being stored to. Out of line: its frame
+    /// would otherwise grow `eval_other`'s, which every nested node pays for.
+    #[inline(never)]
+    fn store_value(&self, value: &Node, i: u32, frame: &Frame) -> Result<Value> {
+        match (&value.kind, self.profiler) {
+            (NodeKind::Fused { .. } | NodeKind::Binary { .. }, Some(p)) => {
+                let entry = p.enter();
+                let r = self.store_value_node(value, i, frame);
+                p.exit(entry, value, &r);
+                r
+            }
+            (NodeKind::Fused { .. } | NodeKind::Binary { .. }, None) => {
+                self.store_value_node(value, i, frame)
+            }
+            _ => self.eval(value, frame),
+        }
+    }
+
+    #[inline(always)]
+    fn store_value_node(&self, value: &Node, i: u32, frame: &Frame) -> Result<Value> {
+        let mut old = || {
+            frame
+                .with_mut(i, |s| match s {
+                    Slot::Val(v) => std::mem::take(v),
+                    Slot::Cell(_) => Value::Nil,
+                })
+                .unwrap_or_default()
+        };
+        match &value.kind {
+            NodeKind::Fused { fused, leaves } => {
+                self.eval_fused(value, fused, leaves, frame, &mut old)
+            }
+            NodeKind::Binary { op, prim, lhs, rhs } => {
+                let (a, b) = self.binary_operands(value, lhs, rhs, frame)?;
+                // scalar arithmetic (loop counters) first, as in eval_binary
+                if let Some(v) = scalar_op(*op, &a, &b) {
+                    forget_numbers(a, b);
+                    return Ok(v);
+                }
+                if let FastOp::Arith(bop) = op {
+                    let (a, b) = (self.ready(a)?, self.ready(b)?);
+                    if let Some(v) = elementwise::binary_store(*bop, &a, &b, &mut old) {
+                        return Ok(v);
+                    }
+                    return self.binary_general(value, *op, prim, lhs, rhs, a, b);
+                }
+                self.binary_general(value, *op, prim, lhs, rhs, a, b)
+            }
+            _ => self.eval_node(value, frame),
         }
     }
 
@@ -631,7 +720,10 @@ impl<'r> Interp<'r> {
         value: &Node,
         frame: &Frame,
     ) -> Result<Value> {
-        let v = self.operand(value, frame)?;
+        let v = match target {
+            VarRef::Local(i) => self.store_value(value, i, frame)?,
+            _ => self.operand(value, frame)?,
+        };
         self.with_var_mut(target, frame, name, |slot| {
             *slot = v;
             Ok(())

@@ -5,7 +5,10 @@ use crate::diagnostics::{Error, Result};
 /// The broadcast shape of two shapes, or `None` when they do not fit.
 pub fn broadcast_pair(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
-    let mut out = vec![0; n];
+    // pushed, not `vec![0; n]`: a zeroed Vec is a calloc, which bypasses glibc's per-thread
+    // cache, so its frees overflow into the fastbins and the next large malloc (every
+    // array result) pays a malloc_consolidate
+    let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let da = if i < n - a.len() {
             1
@@ -17,12 +20,12 @@ pub fn broadcast_pair(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
         } else {
             b[i - (n - b.len())]
         };
-        out[i] = match (da, db) {
+        out.push(match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
             (x, 1) => x,
             _ => return None,
-        };
+        });
     }
     Some(out)
 }
