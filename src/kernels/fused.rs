@@ -7,9 +7,11 @@
 //! - runs the **fast path**: when every leaf is float64 (arrays or scalars), a bool, or an
 //!   int64 scalar that the operation consuming it promotes to float64, and the types of every
 //!   intermediate result are float64 or bool, the postfix program runs over the broadcast
-//!   output in chunks of [`CHUNK`] elements (registers stay in L1), in rayon tasks of
+//!   output in chunks of [`CHUNK`] elements (registers, allocated at compile time and
+//!   reused once read, stay in L1 and live in a per-thread scratch space), in rayon tasks of
 //!   [`TASK`] elements above [`PAR_MIN`], writing in place into a uniquely owned float64 leaf
-//!   of the output's shape; or
+//!   of the output's shape, or into the old array of the variable a `store` assigns
+//!   ([`Fused::eval_store`]); or
 //! - **falls back** to the unfused operations, one by one, on the leaf values (int arrays,
 //!   strings, lists, shape mismatches...), so that results and errors (with the spans of
 //!   both operands) are exactly those of the unfused tree.
@@ -469,7 +471,7 @@ impl Fused {
                     let (dst, hi) = hi.split_at_mut(stride);
                     let reg = |r: usize| -> &[f64] {
                         if r < ins_.dst {
-                            &lo[r * stride..r * stride + len]
+                            lo.get(r * stride..r * stride + len).unwrap_or(&[])
                         } else {
                             let o = (r - ins_.dst - 1) * stride;
                             hi.get(o..o + len).unwrap_or(&[])
