@@ -14,18 +14,25 @@ use std::sync::Mutex;
 struct Counting;
 static LARGE: AtomicUsize = AtomicUsize::new(0);
 const LARGE_BYTES: usize = 400_000;
+/// Allocations of 8000 bytes exactly: the buffers of 1000-element float arrays.
+static ARRAYS_1000: AtomicUsize = AtomicUsize::new(0);
+
+fn count(layout: Layout) {
+    if layout.size() >= LARGE_BYTES {
+        LARGE.fetch_add(1, Ordering::Relaxed);
+    }
+    if layout.size() == 8000 {
+        ARRAYS_1000.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.size() >= LARGE_BYTES {
-            LARGE.fetch_add(1, Ordering::Relaxed);
-        }
+        count(layout);
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if layout.size() >= LARGE_BYTES {
-            LARGE.fetch_add(1, Ordering::Relaxed);
-        }
+        count(layout);
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -157,7 +164,7 @@ fn store_reuses_the_old_array() {
     let count = |body: &str, steps: usize| {
         let src = format!(
             "define(f, n, block(
-                 define(g, linspace(0.0, 1.0, 100000)), define(w, g * 0.5), define(p, g * 0.25),
+                 define(g, linspace(0.0, 1.0, 1000)), define(w, g * 0.5), define(p, g * 0.25),
                  define(i, 0),
                  while(i < n, block({body}, store(i, i + 1))),
                  sum(w) + sum(p)))
@@ -165,9 +172,9 @@ fn store_reuses_the_old_array() {
         );
         let engine = Engine::new();
         let program = engine.compile("t", &src).unwrap();
-        let before = LARGE.load(Ordering::Relaxed);
+        let before = ARRAYS_1000.load(Ordering::Relaxed);
         engine.session().run(&program).unwrap();
-        LARGE.load(Ordering::Relaxed) - before
+        ARRAYS_1000.load(Ordering::Relaxed) - before
     };
     for body in [
         // the target is a leaf: updated in place

@@ -22,7 +22,7 @@
 //! maps exactly as NumPy's promotion does.
 
 use super::elementwise::{
-    self, compare_at, float_scalar, zeroed_f64, BinOp, CmpOp, Elem, PAR_TASK,
+    self, compare_at, float_scalar, zeroed_f64, BinOp, CmpOp, Elem, PAR_TASK, STORE_REUSE_MAX,
 };
 use super::unary::{float_fn, predicate, Kind, UnaryOp};
 use super::vmath;
@@ -194,10 +194,11 @@ impl Fused {
 
     /// [`Fused::eval`] for `store(x, <this>)`: `old()` takes the value of `x` out of its
     /// variable. It is called only once the fast path is certain to run (nothing can fail
-    /// or read `x` after that), so that the old array can hold the result: in place when
-    /// it is also a leaf, now uniquely owned (`store(w, w - alpha * g)`), or as the output
-    /// buffer when it is not (`store(p, 1.0 / (1.0 + exp(-z)))` of a loop) — instead of
-    /// a fresh allocation while the old one is freed right after.
+    /// or read `x` after that), for outputs of at most [`STORE_REUSE_MAX`] elements, so
+    /// that the old array can hold the result: in place when it is also a leaf, now
+    /// uniquely owned (`store(w, w - alpha * g)`), or as the output buffer when it is not
+    /// (`store(p, 1.0 / (1.0 + exp(-z)))` of a loop) — instead of a fresh allocation
+    /// while the old one is freed right after.
     pub fn eval_store(
         &self,
         ctx: &dyn Context,
@@ -205,8 +206,9 @@ impl Fused {
         old: &mut dyn FnMut() -> Value,
     ) -> Result<Value> {
         if let Some(plan) = self.plan(&leaves) {
+            let small = |s: &Shape| s.iter().product::<usize>() <= STORE_REUSE_MAX;
             let old = match (plan.ty, &plan.shape) {
-                (Ty::Float, Some(_)) => old(),
+                (Ty::Float, Some(s)) if small(s) => old(),
                 _ => Value::Nil,
             };
             return Ok(self.run(plan, &mut leaves, old));
