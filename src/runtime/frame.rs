@@ -123,8 +123,9 @@ impl<'a> Frame<'a> {
         Some(unsafe { std::ptr::replace(cell.0.get(), slot) })
     }
 
-    /// Moves the value out of a plain slot, leaving nil; `None` for a cell or out of range.
-    /// Used for `store(x, f(x))` where `x` is not read again before the store.
+    /// Runs `f` on slot `i` with write access (`None` if out of range): stores, and taking
+    /// a stored array out of its slot for `store(x, f(x))` once nothing reads `x` before the
+    /// store (`Interp::store_value`).
     #[inline]
     pub fn with_mut<T>(&self, i: u32, f: impl FnOnce(&mut Slot) -> T) -> Option<T> {
         let cell = self.slots.get(i as usize)?;
