@@ -674,20 +674,56 @@ pub fn min_f(a: f64, b: f64) -> f64 {
     }
 }
 
+/// Evaluates `$body` with `$f` bound to the float64 element function of `$op`: the one
+/// table behind [`float_scalar`], `float_op` and [`binary_store`]. Each arm binds its own
+/// function, so a loop over `$f` compiles to straight-line code for that operator.
+macro_rules! with_float_fn {
+    ($op:expr, $f:ident => $body:expr) => {
+        match $op {
+            BinOp::Add => {
+                let $f = |x: f64, y: f64| x + y;
+                $body
+            }
+            BinOp::Sub => {
+                let $f = |x: f64, y: f64| x - y;
+                $body
+            }
+            BinOp::Mul => {
+                let $f = |x: f64, y: f64| x * y;
+                $body
+            }
+            BinOp::Div => {
+                let $f = |x: f64, y: f64| x / y;
+                $body
+            }
+            BinOp::Mod => {
+                let $f = mod_f;
+                $body
+            }
+            BinOp::FloorDiv => {
+                let $f = floordiv_f;
+                $body
+            }
+            BinOp::Pow => {
+                let $f = f64::powf;
+                $body
+            }
+            BinOp::Max => {
+                let $f = max_f;
+                $body
+            }
+            BinOp::Min => {
+                let $f = min_f;
+                $body
+            }
+        }
+    };
+}
+
 /// The float64 result of `op` on two floats.
 #[inline]
 pub fn float_scalar(op: BinOp, x: f64, y: f64) -> f64 {
-    match op {
-        BinOp::Add => x + y,
-        BinOp::Sub => x - y,
-        BinOp::Mul => x * y,
-        BinOp::Div => x / y,
-        BinOp::Mod => mod_f(x, y),
-        BinOp::FloorDiv => floordiv_f(x, y),
-        BinOp::Pow => x.powf(y),
-        BinOp::Max => max_f(x, y),
-        BinOp::Min => min_f(x, y),
-    }
+    with_float_fn!(op, f => f(x, y))
 }
 
 fn zero_division(op: BinOp, pos: usize) -> Error {
@@ -797,7 +833,8 @@ pub const STORE_REUSE_MAX: usize = 1024;
 /// that of an operand (that path checks the memory limit, which may fail), outputs above
 /// [`STORE_REUSE_MAX`], or no suitable old array. When the old array is an operand,
 /// dropping the variable's reference lets the ordinary path reuse it in place. The elements
-/// are those of [`float_op`]: same functions, same operand order, ints converted alike.
+/// are those of `float_op` (one table, `with_float_fn`): same operand order, ints converted
+/// alike.
 pub fn binary_store(
     op: BinOp,
     a: &Value,
@@ -820,17 +857,7 @@ pub fn binary_store(
         return None;
     }
     let d = Arc::get_mut(&mut dst)?.as_slice_mut()?;
-    let done = match op {
-        BinOp::Add => fill(d, &out, x, y, |x, y| x + y),
-        BinOp::Sub => fill(d, &out, x, y, |x, y| x - y),
-        BinOp::Mul => fill(d, &out, x, y, |x, y| x * y),
-        BinOp::Div => fill(d, &out, x, y, |x, y| x / y),
-        BinOp::Mod => fill(d, &out, x, y, mod_f),
-        BinOp::FloorDiv => fill(d, &out, x, y, floordiv_f),
-        BinOp::Pow => fill(d, &out, x, y, f64::powf),
-        BinOp::Max => fill(d, &out, x, y, max_f),
-        BinOp::Min => fill(d, &out, x, y, min_f),
-    };
+    let done = with_float_fn!(op, f => fill(d, &out, x, y, f));
     done.then(|| Value::Array(Array::Float(dst)))
 }
 
@@ -920,17 +947,7 @@ fn any<T: Elem>(o: &Operand<T>, p: impl Fn(T) -> bool) -> bool {
 
 fn float_op(op: BinOp, a: Operand<f64>, b: Operand<f64>, out: &[usize]) -> Result<Operand<f64>> {
     let n = op.name();
-    match op {
-        BinOp::Add => zip_same(n, a, b, out, |x, y| x + y),
-        BinOp::Sub => zip_same(n, a, b, out, |x, y| x - y),
-        BinOp::Mul => zip_same(n, a, b, out, |x, y| x * y),
-        BinOp::Div => zip_same(n, a, b, out, |x, y| x / y),
-        BinOp::Mod => zip_same(n, a, b, out, mod_f),
-        BinOp::FloorDiv => zip_same(n, a, b, out, floordiv_f),
-        BinOp::Pow => zip_same(n, a, b, out, f64::powf),
-        BinOp::Max => zip_same(n, a, b, out, max_f),
-        BinOp::Min => zip_same(n, a, b, out, min_f),
-    }
+    with_float_fn!(op, f => zip_same(n, a, b, out, f))
 }
 
 /// Divisors and exponents were checked by the caller.
