@@ -25,9 +25,10 @@ use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Stack of an executor thread: the same as a pool worker's (deep recursion inside a future
-/// must end in the depth-limit error, not a stack overflow).
-const EXECUTOR_STACK: usize = 1 << 30;
+// stack of an executor thread: the same as a pool worker's (deep recursion inside a future
+// must end in the depth-limit error, not a stack overflow), which is also the size
+// `stack::mark_big_stack_thread` assumes
+use super::stack::EVAL_STACK as EXECUTOR_STACK;
 
 struct Executor {
     state: Mutex<ExecState>,

@@ -28,8 +28,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-/// Native stack for the evaluator: deep PhySL recursion must end in a `physl::limit`
-/// error, never a stack overflow (the depth limit of 10 000 calls needs ~100 MB).
+// the evaluator's stack size: deep PhySL recursion must end in a `physl::limit` error,
+// never a stack overflow (the depth limit of 10 000 calls needs ~100 MB)
 use super::stack::EVAL_STACK;
 
 /// Setting the flag (`store(true, Ordering::Relaxed)`) stops a running evaluation with
@@ -578,20 +578,12 @@ impl Session {
         let start = std::time::Instant::now();
         let here =
             self.profiler.is_none() && work.as_ref().is_some_and(|w| self.call_costs.is_short(w));
-        let body = if here {
-            match super::stack::on_eval_stack(body) {
-                Ok(result) => {
-                    if let Some(w) = work {
-                        self.call_costs.record(w, start.elapsed());
-                    }
-                    return result;
-                }
-                Err(body) => body,
-            }
+        let on_this_thread = if here {
+            super::stack::on_eval_stack(body)
         } else {
-            body
+            Err(body)
         };
-        let result = in_pool(self.engine.threads, body);
+        let result = on_this_thread.unwrap_or_else(|body| in_pool(self.engine.threads, body));
         if let Some(w) = work {
             self.call_costs.record(w, start.elapsed());
         }
