@@ -90,7 +90,7 @@ fn visit(node: &mut Node) {
                 visit(o);
             }
         }
-        NodeKind::While { cond, body } => {
+        NodeKind::While { cond, body, .. } => {
             visit(cond);
             visit(body);
         }

@@ -102,6 +102,7 @@ pub fn compile_program(exprs: &[Expr], globals: &mut GlobalScope) -> Result<Prog
         cell_slots: state.cell_slots(),
         body: Node::new(NodeKind::Block(body.into_boxed_slice()), span),
         span,
+        scalar: Default::default(),
     };
     Ok(Program {
         main: Arc::new(main),
@@ -398,6 +399,7 @@ impl Compiler<'_> {
                     NodeKind::While {
                         cond: Box::new(cond),
                         body: Box::new(body),
+                        scalar: Default::default(),
                     },
                     span,
                 ));
@@ -778,6 +780,7 @@ impl Compiler<'_> {
             cell_slots: state.cell_slots(),
             body,
             span,
+            scalar: Default::default(),
         };
         Ok(Node::new(
             NodeKind::Lambda {

@@ -144,6 +144,8 @@ pub enum NodeKind {
     While {
         cond: Box<Node>,
         body: Box<Node>,
+        /// The loop's scalar-tier code, lowered when it first runs (`runtime::scalar`).
+        scalar: crate::runtime::scalar::Tier,
     },
     For {
         init: Box<Node>,
@@ -225,7 +227,7 @@ impl NodeKind {
                     f(o);
                 }
             }
-            NodeKind::While { cond, body } => {
+            NodeKind::While { cond, body, .. } => {
                 f(cond);
                 f(body);
             }
@@ -302,6 +304,9 @@ pub struct FuncCode {
     pub cell_slots: Box<[bool]>,
     pub body: Node,
     pub span: Span,
+    /// The function's scalar-tier code, lowered when it is first called with plain numbers
+    /// (`runtime::scalar`).
+    pub scalar: crate::runtime::scalar::Tier,
 }
 
 impl FuncCode {

@@ -359,7 +359,7 @@ impl Walker<'_> {
                 self.visit_all(me, otherwise.iter().map(|o| &**o));
                 me
             }
-            NodeKind::While { cond, body } => {
+            NodeKind::While { cond, body, .. } => {
                 let me = self.add_node(node, "while", None, at);
                 self.visit_all(me, [&**cond, &**body]);
                 me

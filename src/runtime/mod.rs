@@ -10,6 +10,7 @@ pub mod convert;
 pub mod executor;
 pub mod frame;
 pub mod host;
+pub mod scalar;
 pub mod sched;
 pub mod session;
 pub mod stack;
@@ -364,7 +365,9 @@ impl<'r> Interp<'r> {
                 args,
                 keywords,
             } => self.eval_call(node, callee, name, args, keywords, frame),
-            NodeKind::While { cond, body } => self.eval_while(cond, body, frame),
+            NodeKind::While { cond, body, scalar } => {
+                self.eval_while(node, cond, body, scalar, frame)
+            }
             NodeKind::Store {
                 target,
                 name,
@@ -702,7 +705,17 @@ impl<'r> Interp<'r> {
     }
 
     #[inline(never)]
-    fn eval_while(&self, cond: &Node, body: &Node, frame: &Frame) -> Result<Value> {
+    fn eval_while(
+        &self,
+        node: &Node,
+        cond: &Node,
+        body: &Node,
+        tier: &scalar::Tier,
+        frame: &Frame,
+    ) -> Result<Value> {
+        if let Some(result) = self.scalar_loop(tier, node, frame) {
+            return result;
+        }
         let mut last = Value::Nil;
         while self.condition(cond, frame)? {
             self.interrupted()?;
@@ -749,6 +762,9 @@ impl<'r> Interp<'r> {
         if keywords.is_empty() {
             if let Value::Func(obj) = &f {
                 if let Some(c) = obj.as_any().downcast_ref::<Closure>() {
+                    if args.len() == c.code.params.len() && c.code.scalar.may_apply() {
+                        return self.call_maybe_scalar(c, args, node, frame);
+                    }
                     if args.len() <= c.code.params.len() {
                         let callee_frame = Frame::try_new(
                             &c.code,
@@ -769,6 +785,31 @@ impl<'r> Interp<'r> {
             kw.push((k.as_ref(), self.eval(v, frame)?));
         }
         self.call_value(&f, values, &kw, name, node)
+    }
+
+    /// A closure call that the scalar tier may take: the arguments are evaluated first, then
+    /// either the tier runs it or they become the frame of a tree-walked call.
+    #[inline(never)]
+    fn call_maybe_scalar(
+        &self,
+        c: &Closure,
+        args: &[Node],
+        node: &Node,
+        frame: &Frame,
+    ) -> Result<Value> {
+        let mut values: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
+        for a in args {
+            values.push(self.operand(a, frame)?);
+        }
+        let result = match self.scalar_call(&c.code, &values, node) {
+            Some(r) => r,
+            None => {
+                let callee_frame =
+                    Frame::try_new(&c.code, &c.upvalues, values.into_iter().map(Ok))?;
+                self.enter_closure(&c.code, &callee_frame, args.len(), &[], node)
+            }
+        };
+        result.map_err(|e| e.push_call(&c.code.name, node.span))
     }
 
     /// Evaluates nodes in order on this thread.
@@ -919,6 +960,11 @@ impl<'r> Interp<'r> {
             ))
             .with_label(node.span, "called here"));
         }
+        if keywords.is_empty() && args.len() == n_params && code.scalar.may_apply() {
+            if let Some(result) = self.scalar_call(&c.code, &args, node) {
+                return result;
+            }
+        }
         let n_given = args.len();
         let frame = Frame::try_new(code, &c.upvalues, args.into_iter().map(Ok))?;
         self.enter_closure(code, &frame, n_given, keywords, node)
@@ -939,26 +985,7 @@ impl<'r> Interp<'r> {
         let depth = self.depth.load(Ordering::Relaxed) + 1;
         self.depth.store(depth, Ordering::Relaxed);
         let _guard = DepthGuard(&self.depth);
-        if depth > self.limits.max_depth {
-            return Err(Error::limit(format!(
-                "recursion depth limit of {} calls exceeded",
-                self.limits.max_depth
-            ))
-            .with_label(node.span, "this call went too deep")
-            .with_help("check the recursion's base case; raise the limit with --max-depth"));
-        }
-        if stack::exhausted() {
-            return Err(Error::limit(format!(
-                "recursion at depth {depth} has used up the evaluator's stack"
-            ))
-            .with_label(node.span, "this call went too deep")
-            .with_help(format!(
-                "the depth limit ({}) is more than the stack holds for this function; \
-                 lower --max-depth or check the recursion's base case",
-                self.limits.max_depth
-            )));
-        }
-        self.interrupted()?;
+        self.call_checks(depth, node.span)?;
         if keywords.is_empty() && n_given == n_params {
             return self.eval(&code.body, frame);
         }

@@ -564,7 +564,7 @@ impl Session {
 
     /// Runs `body` (a call or a program run) where it costs least.
     ///
-    /// Something whose previous run took under [`CallCosts::SHORT`] runs on the calling
+    /// Something whose previous run's work took under [`CallCosts::SHORT`] runs on the calling
     /// thread, switched onto a deep stack, which saves the ~50 µs handoff to the worker pool;
     /// it then evaluates its children in order, as an `async` task does, and its parallel
     /// kernels use rayon's global pool. Longer work, first runs, source text (`eval`) and
@@ -575,17 +575,24 @@ impl Session {
         work: Option<Repeated>,
         body: impl FnOnce() -> Result<Value> + Send,
     ) -> Result<Value> {
-        let start = std::time::Instant::now();
         let here =
             self.profiler.is_none() && work.as_ref().is_some_and(|w| self.call_costs.is_short(w));
-        let on_this_thread = if here {
-            super::stack::on_eval_stack(body)
-        } else {
-            Err(body)
+        // The work's own time decides, not the wait for a worker: on a loaded machine that
+        // wait alone can pass SHORT, and counting it would keep short work on the pool.
+        let timed = move || {
+            let start = std::time::Instant::now();
+            let result = body();
+            (result, start.elapsed())
         };
-        let result = on_this_thread.unwrap_or_else(|body| in_pool(self.engine.threads, body));
+        let on_this_thread = if here {
+            super::stack::on_eval_stack(timed)
+        } else {
+            Err(timed)
+        };
+        let (result, took) =
+            on_this_thread.unwrap_or_else(|timed| in_pool(self.engine.threads, timed));
         if let Some(w) = work {
-            self.call_costs.record(w, start.elapsed());
+            self.call_costs.record(w, took);
         }
         result
     }
