@@ -150,6 +150,8 @@ struct Lower<'g> {
     unknown: bool,
     /// Set when a result type was learned this round.
     changed: bool,
+    /// The last instruction and the temporary it computed, while nothing else has followed.
+    fresh: Option<(usize, Reg)>,
     /// Function id of `specs[0]`: 1 in a loop's unit, whose function 0 is the loop.
     first_spec: usize,
     /// Variable registers of the loop (function 0) that it writes.
@@ -221,6 +223,7 @@ impl<'g> Lower<'g> {
             results: Vec::new(),
             unknown: false,
             changed: false,
+            fresh: None,
             first_spec: 0,
             loop_written: Vec::new(),
         }
@@ -301,8 +304,7 @@ impl<'g> Lower<'g> {
             f.assigned[i] = true;
         }
         let entry = self.ops.len() as u32;
-        let (r, t) = self.expr(&mut f, &code.body, true)?;
-        self.ops.push(Op::Return { src: r });
+        let t = self.tail(&mut f, &code.body)?;
         self.finish_function(id, code.name.clone(), entry, key.len() as u32, &f, t)
     }
 
@@ -380,12 +382,31 @@ impl<'g> Lower<'g> {
     }
 
     fn emit(&mut self, op: Op) -> usize {
+        self.fresh = op.computes().map(|dst| (self.ops.len(), dst));
         self.ops.push(op);
         self.ops.len() - 1
     }
 
+    /// Copies `src` to `dst`. When `src` was computed by the instruction just emitted (a
+    /// temporary nothing has read yet), that instruction writes `dst` instead.
+    fn move_to(&mut self, dst: Reg, src: Reg) {
+        if dst == src {
+            return;
+        }
+        if let Some((at, r)) = self.fresh {
+            if r == src && at + 1 == self.ops.len() {
+                self.ops[at].set_dst(dst);
+                self.fresh = Some((at, dst));
+                return;
+            }
+        }
+        self.emit(Op::Move { dst, src });
+    }
+
     /// Points the jump at `at` to the next instruction.
     fn patch(&mut self, at: usize) {
+        // control flow joins here: the last instruction is no longer the only way in
+        self.fresh = None;
         let here = self.ops.len() as u32;
         match &mut self.ops[at] {
             Op::JumpUnlessI { to, .. }
@@ -467,7 +488,7 @@ impl<'g> Lower<'g> {
                 let dst = f.temp();
                 let (rt, tt) = self.expr(f, then, want)?;
                 if want {
-                    self.emit(Op::Move { dst, src: rt });
+                    self.move_to(dst, rt);
                 }
                 let after_then = std::mem::replace(&mut f.assigned, start);
                 let (te, after_else) = match otherwise {
@@ -476,7 +497,7 @@ impl<'g> Lower<'g> {
                         self.patch(skip);
                         let (re, te) = self.expr(f, o, want)?;
                         if want {
-                            self.emit(Op::Move { dst, src: re });
+                            self.move_to(dst, re);
                         }
                         self.patch(end);
                         (te, std::mem::take(&mut f.assigned))
@@ -581,6 +602,47 @@ impl<'g> Lower<'g> {
         }
     }
 
+    /// Lowers a function body in tail position: each branch of a final `if` returns by
+    /// itself (no copy to a common register and jump to one return). The result type.
+    fn tail(&mut self, f: &mut Func<'_>, node: &Node) -> Option<Option<Ty>> {
+        match &node.kind {
+            NodeKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let skip = self.condition(f, cond)?;
+                let start = f.assigned.clone();
+                let tt = self.tail(f, then)?;
+                f.assigned = start;
+                self.patch(skip);
+                let te = match otherwise {
+                    Some(o) => self.tail(f, o)?,
+                    None => {
+                        let src = f.temp();
+                        self.emit(Op::Return { src });
+                        Some(Ty::Nil)
+                    }
+                };
+                self.join(tt, te)
+            }
+            NodeKind::Block(stmts) if !stmts.is_empty() => {
+                let (last, init) = stmts.split_last()?;
+                for s in init {
+                    let mark = f.next_temp;
+                    self.expr(f, s, false)?;
+                    f.next_temp = mark;
+                }
+                self.tail(f, last)
+            }
+            _ => {
+                let (src, t) = self.expr(f, node, true)?;
+                self.emit(Op::Return { src });
+                Some(t)
+            }
+        }
+    }
+
     /// `define` or `store` of a plain local: the value goes to the variable's register,
     /// whose type must stay the same.
     fn assign(&mut self, f: &mut Func<'_>, slot: u32, value: &Node) -> Option<Reg> {
@@ -595,9 +657,7 @@ impl<'g> Lower<'g> {
             (Some(a), Some(b)) if a != b => return None,
             _ => {}
         }
-        if src != r {
-            self.emit(Op::Move { dst: r, src });
-        }
+        self.move_to(r, src);
         f.assigned[r as usize] = true;
         f.written[r as usize] = true;
         Some(r)
@@ -921,10 +981,7 @@ impl<'g> Lower<'g> {
         let mut key: smallvec::SmallVec<[Ty; 4]> = smallvec::SmallVec::new();
         for (i, a) in args.iter().enumerate() {
             let (r, t) = self.expr(f, a, true)?;
-            let dst = first + i as Reg;
-            if r != dst {
-                self.emit(Op::Move { dst, src: r });
-            }
+            self.move_to(first + i as Reg, r);
             match t {
                 Some(Ty::Nil) => return None,
                 Some(t) => key.push(t),
