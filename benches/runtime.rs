@@ -11,6 +11,7 @@
 //! Side-by-side numbers against NumPy and python3 come from benches/compare.py.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use physl::runtime::scalar::without_scalar_tier;
 use physl::{Engine, Value};
 use std::hint::black_box;
 
@@ -57,6 +58,10 @@ fn calls_and_loops(c: &mut Criterion) {
     g.bench_with_input(BenchmarkId::new("in_loop", n), &in_loop, |b, p| {
         b.iter(|| engine.session().run(p).expect("runs"))
     });
+    // the same on the tree walker, without the scalar tier
+    g.bench_with_input(BenchmarkId::new("in_loop_tree", n), &in_loop, |b, p| {
+        b.iter(|| without_scalar_tier(|| engine.session().run(p).expect("runs")))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("loop");
@@ -69,6 +74,9 @@ fn calls_and_loops(c: &mut Criterion) {
     g.throughput(Throughput::Elements(n));
     g.bench_with_input(BenchmarkId::new("step", n), &steps, |b, p| {
         b.iter(|| engine.session().run(p).expect("runs"))
+    });
+    g.bench_with_input(BenchmarkId::new("step_tree", n), &steps, |b, p| {
+        b.iter(|| without_scalar_tier(|| engine.session().run(p).expect("runs")))
     });
     g.finish();
 }

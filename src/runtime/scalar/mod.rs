@@ -519,8 +519,7 @@ impl Interp<'_> {
     fn run_unit(&self, unit: &Unit, inputs: &[u64], node: &Node) -> Result<Value> {
         let depth = self.depth.load(std::sync::atomic::Ordering::Relaxed) + 1;
         self.call_checks(depth, node.span)?;
-        let mut regs = Vec::new();
-        let result = self.execute(unit, inputs, depth, &mut regs);
+        let result = with_spare(|spare| self.execute(unit, inputs, depth, spare));
         result.map(|b| value(unit.functions[0].result, b))
     }
 
@@ -532,16 +531,18 @@ impl Interp<'_> {
         out: &mut smallvec::SmallVec<[u64; 8]>,
     ) -> Result<Value> {
         let depth = self.depth.load(std::sync::atomic::Ordering::Relaxed);
-        let mut regs = Vec::new();
-        let result = self.execute(unit, inputs, depth, &mut regs);
-        out.extend(regs.iter().take(unit.slots.len()).copied());
+        let result = with_spare(|spare| {
+            let result = self.execute(unit, inputs, depth, spare);
+            out.extend(spare.regs.iter().take(unit.slots.len()).copied());
+            result
+        });
         result.map(|b| value(unit.functions[0].result, b))
     }
 
     /// Copies the unit's globals in, runs it, and writes the written ones back (also after
     /// an error: the tree walker would have stored them by then). `regs` holds the entry
     /// function's registers afterwards.
-    fn execute(&self, unit: &Unit, inputs: &[u64], depth: u32, regs: &mut Vec<u64>) -> Result<u64> {
+    fn execute(&self, unit: &Unit, inputs: &[u64], depth: u32, spare: &mut Spare) -> Result<u64> {
         ENTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut globals: smallvec::SmallVec<[u64; 4]> = unit
             .globals
@@ -552,7 +553,7 @@ impl Interp<'_> {
                     .map_or(0, |cell| bits(&cell.read()))
             })
             .collect();
-        let result = self.interpret(unit, inputs, depth, &mut globals, regs);
+        let result = self.interpret(unit, inputs, depth, &mut globals, spare);
         for (g, b) in unit.globals.iter().zip(globals.iter()) {
             if g.written {
                 if let Some(cell) = self.globals.get(g.index as usize) {
@@ -582,31 +583,24 @@ impl Interp<'_> {
         inputs: &[u64],
         entry_depth: u32,
         globals: &mut [u64],
-        regs: &mut Vec<u64>,
+        spare: &mut Spare,
     ) -> Result<u64> {
-        /// A suspended caller.
-        struct Return {
-            pc: u32,
-            base: u32,
-            size: u32,
-            dst: Reg,
-            /// Function called and the call's site, for the error's call chain.
-            func: u32,
-            site: u32,
-        }
+        let Spare { regs, frames } = spare;
         let ops = &unit.ops[..];
         let entry = &unit.functions[0];
         regs.clear();
         regs.resize(entry.n_regs.max(inputs.len() as u32) as usize, 0);
         regs[..inputs.len()].copy_from_slice(inputs);
-        let mut frames: Vec<Return> = Vec::new();
+        frames.clear();
         let mut base = 0usize;
         let mut size = entry.n_regs;
         let mut pc = entry.entry as usize;
         let mut depth = entry_depth;
-        // The register file grows on the heap, so deep recursion is bounded here by the
-        // same budget as the evaluator's stack.
-        let budget = super::stack::EVAL_STACK / 8;
+        // Registers and return records live on the heap: deep recursion is bounded by a
+        // budget of its own (in 8-byte words), a quarter of the evaluator's stack, which
+        // still holds millions of levels of a small function.
+        let budget = super::stack::EVAL_STACK / 4 / 8;
+        let words_per_frame = std::mem::size_of::<Return>().div_ceil(8);
 
         let fail = |e: Error, frames: &[Return]| -> Error {
             frames.iter().rev().fold(e, |e, f| {
@@ -671,7 +665,7 @@ impl Interp<'_> {
                                 1 => Some(s.rhs),
                                 _ => None,
                             });
-                            return Err(fail(e, &frames));
+                            return Err(fail(e, frames));
                         }
                     }
                 }
@@ -709,7 +703,7 @@ impl Interp<'_> {
                 Op::Jump { to } => pc = to as usize,
                 Op::Iteration => {
                     if let Err(e) = self.interrupted() {
-                        return Err(fail(e, &frames));
+                        return Err(fail(e, frames));
                     }
                 }
                 Op::Call {
@@ -722,11 +716,12 @@ impl Interp<'_> {
                     depth += 1;
                     let new_base = base + size as usize;
                     let need = new_base + callee.n_regs as usize;
+                    let used = need + (frames.len() + 1) * words_per_frame;
                     // the call checks of `call_checks`, but the registers live on the heap:
                     // their budget stands for the native stack's
-                    let checked = if depth > self.limits.max_depth || need > budget {
+                    let checked = if depth > self.limits.max_depth || used > budget {
                         let span = unit.sites[site as usize].node;
-                        Err(if need > budget {
+                        Err(if used > budget {
                             stack_error(depth, self.limits.max_depth, span)
                         } else {
                             depth_error(self.limits.max_depth, span)
@@ -736,7 +731,7 @@ impl Interp<'_> {
                     };
                     if let Err(e) = checked {
                         let e = e.push_call(&callee.name, unit.sites[site as usize].node);
-                        return Err(fail(e, &frames));
+                        return Err(fail(e, frames));
                     }
                     if regs.len() < need {
                         regs.resize(need.next_power_of_two(), 0);
@@ -779,6 +774,40 @@ impl Interp<'_> {
             }
         }
     }
+}
+
+/// A suspended caller.
+struct Return {
+    pc: u32,
+    base: u32,
+    size: u32,
+    dst: Reg,
+    /// Function called and the call's site, for the error's call chain.
+    func: u32,
+    site: u32,
+}
+
+/// The register file and return stack of a run, kept per thread between runs so that
+/// entering a unit allocates nothing (a tree-walked loop may call a lowered function often).
+#[derive(Default)]
+struct Spare {
+    regs: Vec<u64>,
+    frames: Vec<Return>,
+}
+
+/// Runs `f` with this thread's spare register file (a fresh one if it is in use: a unit
+/// never reenters the tree walker, but a host could nest runs).
+fn with_spare<T>(f: impl FnOnce(&mut Spare) -> T) -> T {
+    thread_local! {
+        static SPARE: std::cell::Cell<Option<Box<Spare>>> = const { std::cell::Cell::new(None) };
+    }
+    let mut spare = SPARE.with(|s| s.take()).unwrap_or_default();
+    let result = f(&mut spare);
+    // after a very deep recursion, give the memory back
+    if spare.regs.capacity() <= 1 << 16 && spare.frames.capacity() <= 1 << 14 {
+        SPARE.with(|s| s.set(Some(spare)));
+    }
+    result
 }
 
 #[cold]
