@@ -382,7 +382,8 @@ impl<'g> Lower<'g> {
     }
 
     fn emit(&mut self, op: Op) -> usize {
-        self.fresh = op.computes().map(|dst| (self.ops.len(), dst));
+        let mut op = op;
+        self.fresh = op.result_mut().map(|dst| (self.ops.len(), *dst));
         self.ops.push(op);
         self.ops.len() - 1
     }
@@ -395,9 +396,11 @@ impl<'g> Lower<'g> {
         }
         if let Some((at, r)) = self.fresh {
             if r == src && at + 1 == self.ops.len() {
-                self.ops[at].set_dst(dst);
-                self.fresh = Some((at, dst));
-                return;
+                if let Some(r) = self.ops[at].result_mut() {
+                    *r = dst;
+                    self.fresh = Some((at, dst));
+                    return;
+                }
             }
         }
         self.emit(Op::Move { dst, src });
@@ -552,12 +555,7 @@ impl<'g> Lower<'g> {
                 let Some((last, init)) = stmts.split_last() else {
                     return Some((f.temp(), Some(Ty::Nil)));
                 };
-                for s in init {
-                    let mark = f.next_temp;
-                    self.expr(f, s, false)?;
-                    // a finished statement's temporaries are dead
-                    f.next_temp = mark;
-                }
+                self.statements(f, init)?;
                 self.expr(f, last, want)
             }
             NodeKind::Define {
@@ -602,6 +600,17 @@ impl<'g> Lower<'g> {
         }
     }
 
+    /// Statements whose values are not used.
+    fn statements(&mut self, f: &mut Func<'_>, stmts: &[Node]) -> Option<()> {
+        for s in stmts {
+            let mark = f.next_temp;
+            self.expr(f, s, false)?;
+            // a finished statement's temporaries are dead
+            f.next_temp = mark;
+        }
+        Some(())
+    }
+
     /// Lowers a function body in tail position: each branch of a final `if` returns by
     /// itself (no copy to a common register and jump to one return). The result type.
     fn tail(&mut self, f: &mut Func<'_>, node: &Node) -> Option<Option<Ty>> {
@@ -628,11 +637,7 @@ impl<'g> Lower<'g> {
             }
             NodeKind::Block(stmts) if !stmts.is_empty() => {
                 let (last, init) = stmts.split_last()?;
-                for s in init {
-                    let mark = f.next_temp;
-                    self.expr(f, s, false)?;
-                    f.next_temp = mark;
-                }
+                self.statements(f, init)?;
                 self.tail(f, last)
             }
             _ => {

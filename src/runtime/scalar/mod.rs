@@ -230,9 +230,9 @@ enum Op {
 
 impl Op {
     /// The register an instruction computes, for those that only compute one (no jumps, no
-    /// moves, no stores to globals).
-    fn computes(&self) -> Option<Reg> {
-        match *self {
+    /// moves, no stores to globals); the lowering may redirect it.
+    fn result_mut(&mut self) -> Option<&mut Reg> {
+        match self {
             Op::Const { dst, .. }
             | Op::IntToFloat { dst, .. }
             | Op::NegI { dst, .. }
@@ -251,30 +251,6 @@ impl Op {
             | Op::Call { dst, .. }
             | Op::GetGlobal { dst, .. } => Some(dst),
             _ => None,
-        }
-    }
-
-    /// Redirects the result of an instruction that [`Op::computes`] one.
-    fn set_dst(&mut self, to: Reg) {
-        match self {
-            Op::Const { dst, .. }
-            | Op::IntToFloat { dst, .. }
-            | Op::NegI { dst, .. }
-            | Op::NegF { dst, .. }
-            | Op::AddI { dst, .. }
-            | Op::SubI { dst, .. }
-            | Op::MulI { dst, .. }
-            | Op::AddIK { dst, .. }
-            | Op::SubIK { dst, .. }
-            | Op::MulIK { dst, .. }
-            | Op::ArithF { dst, .. }
-            | Op::ArithFK { dst, .. }
-            | Op::Kernel { dst, .. }
-            | Op::CmpI { dst, .. }
-            | Op::CmpF { dst, .. }
-            | Op::Call { dst, .. }
-            | Op::GetGlobal { dst, .. } => *dst = to,
-            _ => {}
         }
     }
 }
