@@ -1,7 +1,8 @@
 //! The row-pass rewrite: consecutive statements of a block
 //!
 //! ```text
-//! store(p, f(dot(x, w)))          # S1: dot(x, w), alone or a leaf of a fused expression
+//! store(p, f(dot(x, w)))          # S1: dot(x, w), alone, an operand of an operator, or a
+//!                                 #     leaf of a fused expression
 //! store(q, g(p, y, ...))          # zero or more elementwise stores (fused, operator, variable)
 //! store(grad, dot(xt, q))         # Sk: the product with a vector stored in the window
 //! ```
@@ -240,8 +241,9 @@ impl Builder {
         Src::Input(i)
     }
 
-    /// An elementwise step (not the first).
-    fn step(&mut self, value: &Node) -> Option<StepExpr> {
+    /// An elementwise step; `dot`: the `dot(x, w)` an operand of the first step's operator
+    /// may be (taken when used).
+    fn step(&mut self, value: &Node, dot: &mut Option<(VarRef, VarRef)>) -> Option<StepExpr> {
         match &value.kind {
             NodeKind::Var(v) => Some(StepExpr::Copy(self.src(*v))),
             NodeKind::Fused { fused, leaves } => {
@@ -270,6 +272,12 @@ impl Builder {
                         }
                         NodeKind::Const(c @ (Value::Float(_) | Value::Int(_) | Value::Bool(_))) => {
                             Some(FExpr::Const(c.clone()))
+                        }
+                        NodeKind::Prim { .. } if dot.is_none() => {
+                            *dot = dot_of_vars(n);
+                            dot.as_ref()?;
+                            leaves.push(Src::Dot);
+                            Some(FExpr::Leaf(leaves.len() as u32 - 1))
                         }
                         _ => None,
                     }
@@ -323,6 +331,13 @@ fn find_window(stmts: &[Node]) -> Option<(usize, Recipe)> {
             };
             (x, w, map)
         }
+        NodeKind::Binary { .. } => {
+            // an operator with dot(x, w) as an operand
+            let mut dot = None;
+            let map = b.step(e1, &mut dot)?;
+            let (x, w) = dot?;
+            (x, w, map)
+        }
         _ => {
             let (x, w) = dot_of_vars(e1)?;
             (x, w, StepExpr::Copy(Src::Dot))
@@ -358,7 +373,7 @@ fn find_window(stmts: &[Node]) -> Option<(usize, Recipe)> {
         if b.targets.contains(&target) {
             return None;
         }
-        let expr = b.step(value)?;
+        let expr = b.step(value, &mut Some((x, w)))?;
         b.targets.push(target);
         steps.push(Step { target, expr });
     }

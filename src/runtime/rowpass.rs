@@ -28,7 +28,7 @@ enum Rs {
     Dot,
     /// Output buffer `i`.
     Buf(usize),
-    /// Input `i`, a float64 n-vector.
+    /// Input `i`, a float64 n-vector (its elements are `rows[i]`).
     Rows(usize),
     /// Input `i`, a scalar (as f64).
     Scalar(usize, f64),
@@ -110,19 +110,19 @@ impl Interp<'_> {
             .iter()
             .map(|v| self.row_read(*v, frame))
             .collect::<Option<SmallVec<[Value; 8]>>>()?;
+        // the inputs' rows (empty for scalars)
         let mut rows: SmallVec<[&[f64]; 8]> = SmallVec::new();
         let mut input_rs: SmallVec<[Rs; 8]> = SmallVec::new();
         for (i, v) in inputs.iter().enumerate() {
-            input_rs.push(match v {
-                Value::Array(Array::Float(a)) if a.shape() == [n] => {
-                    rows.push(a.as_slice()?);
-                    Rs::Rows(rows.len() - 1)
-                }
-                Value::Float(f) => Rs::Scalar(i, *f),
-                Value::Int(v) => Rs::Scalar(i, *v as f64),
-                Value::Bool(b) => Rs::Scalar(i, *b as u8 as f64),
+            let (r, s): (Rs, &[f64]) = match v {
+                Value::Array(Array::Float(a)) if a.shape() == [n] => (Rs::Rows(i), a.as_slice()?),
+                Value::Float(f) => (Rs::Scalar(i, *f), &[]),
+                Value::Int(v) => (Rs::Scalar(i, *v as f64), &[]),
+                Value::Bool(b) => (Rs::Scalar(i, *b as u8 as f64), &[]),
                 _ => return None,
-            });
+            };
+            input_rs.push(r);
+            rows.push(s);
         }
         // each step's rows and how to compute them
         let mut step_rs: SmallVec<[Rs; 8]> = SmallVec::new();
@@ -256,26 +256,16 @@ impl Interp<'_> {
                 Value::from_array(Array::Float(a))
             })
             .collect();
-        let value_of = |rs: Rs| match rs {
-            Rs::Dot => Value::Nil, // a step's rows are never the dot products' scratch
-            Rs::Buf(b) => values[b].clone(),
-            Rs::Rows(_) | Rs::Scalar(..) => Value::Nil,
-        };
-        let mut input_of_rows: SmallVec<[usize; 8]> = SmallVec::new();
-        for (i, rs) in input_rs.iter().enumerate() {
-            if let Rs::Rows(_) = rs {
-                input_of_rows.push(i);
-            }
-        }
         let grad = Value::from_array(Array::Float(Arc::new(
             ndarray::Array1::from_vec(grad).into_dyn(),
         )));
         let mut stored: SmallVec<[Value; 8]> = SmallVec::new();
         for rs in &step_rs {
             stored.push(match *rs {
-                Rs::Rows(j) => inputs[input_of_rows[j]].clone(),
-                Rs::Scalar(i, _) => inputs[i].clone(),
-                other => value_of(other),
+                Rs::Buf(b) => values[b].clone(),
+                Rs::Rows(i) | Rs::Scalar(i, _) => inputs[i].clone(),
+                // a step's value is never the scratch of the dot products (Plan::Dot copies)
+                Rs::Dot => Value::Nil,
             });
         }
         stored.push(grad);
