@@ -34,7 +34,8 @@ enum Rs {
     Scalar(usize, f64),
 }
 
-/// How a step is computed on a block.
+/// How a step is computed on a block (a few per node, on the stack: no need to box).
+#[allow(clippy::large_enum_variant)]
 enum Plan<'r> {
     /// Copies the dot products into buffer `.0`.
     Dot(usize),
