@@ -199,13 +199,20 @@ unsafe fn dots_fma(x: &[f64], d: usize, w: &[f64], p: &mut [f64]) {
             let b = x.as_ptr().add(r * d);
             let mut a = [_mm256_setzero_pd(); 4];
             let mut j = 0;
-            while j < d {
+            // whole groups of 4 columns with plain loads, then the last one masked
+            while j + 4 <= d {
+                let wv = _mm256_loadu_pd(w.as_ptr().add(j));
+                for (k, ak) in a.iter_mut().enumerate() {
+                    *ak = _mm256_fmadd_pd(_mm256_loadu_pd(b.add(k * d + j)), wv, *ak);
+                }
+                j += 4;
+            }
+            if j < d {
                 let n = d - j;
                 let wv = load(w.as_ptr().add(j), n);
                 for (k, ak) in a.iter_mut().enumerate() {
                     *ak = _mm256_fmadd_pd(load(b.add(k * d + j), n), wv, *ak);
                 }
-                j += 4;
             }
             // [a0_0 + a0_1, a1_0 + a1_1, a0_2 + a0_3, a1_2 + a1_3] and the same for rows 2, 3
             let h01 = _mm256_hadd_pd(a[0], a[1]);
