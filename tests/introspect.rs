@@ -229,13 +229,18 @@ fn lra_trace_validates() {
     let per_thread = check_trace(&doc);
     assert!(per_thread.values().sum::<usize>() > 20 * 10);
     let events = doc["traceEvents"].as_array().unwrap();
-    let dot = events
-        .iter()
-        .find(|e| e["name"].as_str().is_some_and(|n| n.starts_with("dot(")))
-        .expect("a dot slice");
-    assert_eq!(dot["cat"], "matrixops");
-    assert_eq!(dot["args"]["dtype"], "float64");
-    assert_eq!(dot["args"]["shape"], serde_json::json!([569]));
+    let slice = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["name"].as_str().is_some_and(|n| n.starts_with(name)))
+            .unwrap_or_else(|| panic!("a {name} slice"))
+    };
+    // the step's two products run inside the row pass (compile::rowpass): no dot slices
+    slice("row-pass");
+    let t = slice("transpose(");
+    assert_eq!(t["cat"], "matrixops");
+    assert_eq!(t["args"]["dtype"], "float64");
+    assert_eq!(t["args"]["shape"], serde_json::json!([30, 569]));
 }
 
 #[test]

@@ -33,7 +33,8 @@ pub fn without_fusion<T>(f: impl FnOnce() -> T) -> T {
     r
 }
 
-fn enabled() -> bool {
+/// Whether the fusion passes (this one and `compile::rowpass`) run.
+pub(crate) fn enabled() -> bool {
     !DISABLED.load(Ordering::SeqCst) && std::env::var_os("PHYSL_NO_FUSION").is_none_or(|v| v == "0")
 }
 
@@ -105,7 +106,9 @@ fn visit(node: &mut Node) {
             visit(step);
             visit(body);
         }
-        NodeKind::Block(s) | NodeKind::ParallelBlock(s) => s.iter_mut().for_each(visit),
+        NodeKind::Block(s) | NodeKind::ParallelBlock(s) | NodeKind::RowPass { stmts: s, .. } => {
+            s.iter_mut().for_each(visit)
+        }
         NodeKind::Define { value, .. } | NodeKind::Store { value, .. } => visit(value),
         NodeKind::StoreSlice { indices, value, .. } => {
             indices.iter_mut().for_each(visit);

@@ -3,6 +3,7 @@
 //! keywords against the primitive table — all before anything runs (spec 2.1).
 
 pub mod fuse;
+pub mod rowpass;
 mod scope;
 pub mod tree;
 
@@ -91,6 +92,7 @@ pub fn compile_program(exprs: &[Expr], globals: &mut GlobalScope) -> Result<Prog
     };
     let mut body: Vec<Node> = exprs.iter().map(|e| c.expr(e)).collect::<Result<_>>()?;
     body.iter_mut().for_each(fuse::fuse);
+    body.iter_mut().for_each(rowpass::rewrite);
     let state = c
         .fns
         .pop()
@@ -765,6 +767,7 @@ impl Compiler<'_> {
             }
             let mut body = self.expr(body)?;
             fuse::fuse(&mut body);
+            rowpass::rewrite(&mut body);
             Ok((param_code, body))
         })();
         self.fn_names.pop();

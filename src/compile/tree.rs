@@ -193,6 +193,14 @@ pub enum NodeKind {
         fused: Arc<crate::kernels::fused::Fused>,
         leaves: Box<[Node]>,
     },
+    /// Consecutive statements `store(p, f(dot(x, w)))`, elementwise stores and
+    /// `store(g, dot(xt, r))` run as one pass over the rows of `x` (`compile::rowpass`);
+    /// `stmts` are the original statements: the fallback, and the children for effects
+    /// and dumps.
+    RowPass {
+        recipe: Arc<crate::compile::rowpass::Recipe>,
+        stmts: Box<[Node]>,
+    },
 }
 
 impl NodeKind {
@@ -243,6 +251,7 @@ impl NodeKind {
                 f(step);
             }
             NodeKind::Block(s) | NodeKind::ParallelBlock(s) => s.iter().for_each(f),
+            NodeKind::RowPass { stmts, .. } => stmts.iter().for_each(f),
             NodeKind::Define { value, .. } | NodeKind::Store { value, .. } => f(value),
             NodeKind::StoreSlice { indices, value, .. } => {
                 indices.iter().for_each(&mut f);
@@ -390,6 +399,7 @@ impl Node {
             NodeKind::Lambda { .. } => "lambda",
             NodeKind::Timer { .. } => "timer",
             NodeKind::Fused { .. } => "fused",
+            NodeKind::RowPass { .. } => "row-pass",
         }
     }
 }

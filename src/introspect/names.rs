@@ -374,7 +374,9 @@ impl Walker<'_> {
                 self.visit_all(me, [&**init, &**cond, &**step, &**body]);
                 me
             }
-            NodeKind::Block(stmts) | NodeKind::ParallelBlock(stmts) => {
+            NodeKind::Block(stmts)
+            | NodeKind::ParallelBlock(stmts)
+            | NodeKind::RowPass { stmts, .. } => {
                 let me = self.add_node(node, node.kind_name(), None, at);
                 self.visit_all(me, stmts.iter());
                 me

@@ -235,6 +235,54 @@ impl Fused {
 
     // ------------------------------------------------------------------ fast path
 
+    /// For the row pass (`kernels::rowpass`): whether the fast path computes a float64
+    /// array when the leaves are float64 arrays of one length (`RowLeaf::Rows`) or the
+    /// given scalars, the constants being scalars too.
+    pub fn rows_float(&self, leaves: &[RowLeaf]) -> bool {
+        if leaves.len() != self.n_leaves {
+            return false;
+        }
+        let mut tys: SmallVec<[Ty; 16]> = SmallVec::new();
+        let mut any_rows = false;
+        for l in leaves {
+            tys.push(match l {
+                RowLeaf::Rows => {
+                    any_rows = true;
+                    Ty::Float
+                }
+                RowLeaf::Scalar(Value::Float(_)) => Ty::Float,
+                RowLeaf::Scalar(Value::Bool(_)) => Ty::Bool,
+                RowLeaf::Scalar(Value::Int(_)) => Ty::Int,
+                RowLeaf::Scalar(_) => return false,
+            });
+        }
+        for c in &self.consts {
+            tys.push(match c {
+                Value::Float(_) => Ty::Float,
+                Value::Bool(_) => Ty::Bool,
+                Value::Int(_) => Ty::Int,
+                _ => return false,
+            });
+        }
+        any_rows && self.result_ty(&tys) == Some(Ty::Float)
+    }
+
+    /// Runs the program on one block of rows: `leaves[i]` is leaf `i`'s block (as long as
+    /// `out`) or scalar. Only after [`Fused::rows_float`] said yes for these leaves; the
+    /// elements are those [`Fused::eval`] computes, bit for bit.
+    pub fn run_rows(&self, leaves: &[RowIn], out: &mut [f64]) {
+        use std::borrow::Cow;
+        let ins: SmallVec<[Input; 8]> = leaves
+            .iter()
+            .map(|l| match *l {
+                RowIn::Rows(s) => Input::Slice(Cow::Borrowed(s)),
+                RowIn::Scalar(x) => Input::Scalar(x),
+            })
+            .chain(self.consts.iter().map(|c| Input::Scalar(scalar_f64(c))))
+            .collect();
+        self.run_range(&ins, 0, 0, out);
+    }
+
     /// Decides whether the fast path applies, without consuming anything.
     fn plan(&self, leaves: &[Value]) -> Option<Plan> {
         if leaves.len() != self.n_leaves {
@@ -261,6 +309,19 @@ impl Fused {
             }
             tys.push(ty);
         }
+        let ty = self.result_ty(&tys)?;
+        if any_array && check_shape(&out, ty.dtype()).is_err() {
+            return None;
+        }
+        Some(Plan {
+            ty,
+            shape: any_array.then_some(out),
+        })
+    }
+
+    /// The type of the program's result when its inputs (leaves, then constants) have the
+    /// types `tys`; `None` when some operation has no fast path for its operand types.
+    fn result_ty(&self, tys: &[Ty]) -> Option<Ty> {
         // the type each register holds as the program runs
         let mut regs: SmallVec<[Ty; 16]> = smallvec::smallvec![Ty::Float; self.n_regs];
         let mut ty = None;
@@ -296,14 +357,7 @@ impl Fused {
             *regs.get_mut(ins.dst)? = t;
             ty = Some(t);
         }
-        let ty = ty?;
-        if any_array && check_shape(&out, ty.dtype()).is_err() {
-            return None;
-        }
-        Some(Plan {
-            ty,
-            shape: any_array.then_some(out),
-        })
+        ty
     }
 
     /// `old`: the store target's previous value (see [`Fused::eval_store`]), else nil.
@@ -594,6 +648,20 @@ fn fresh_f64(n: usize, fill: impl FnOnce(&mut [std::mem::MaybeUninit<f64>])) -> 
     // output, see `Out::write`), and the capacity is at least `n`.
     unsafe { v.set_len(n) };
     v
+}
+
+/// A leaf of a row-pass program, for [`Fused::rows_float`].
+pub enum RowLeaf<'a> {
+    /// A float64 array as long as the output.
+    Rows,
+    Scalar(&'a Value),
+}
+
+/// A leaf's value for [`Fused::run_rows`].
+#[derive(Clone, Copy)]
+pub enum RowIn<'a> {
+    Rows(&'a [f64]),
+    Scalar(f64),
 }
 
 struct Plan {

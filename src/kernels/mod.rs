@@ -12,6 +12,7 @@ pub mod npy;
 pub mod printf;
 pub mod random;
 pub mod reduce;
+pub mod rowpass;
 pub mod serial;
 pub mod shape;
 pub mod unary;

@@ -149,7 +149,12 @@ fn p_transpose(_cx: &dyn Context, args: Args) -> Result<Value> {
         }
         perm
     };
-    out(k::transpose(&a, &perm))
+    let t = k::transpose(&a, &perm);
+    // the row pass (kernels::rowpass) recognises `dot(transx, r)` with transx = transpose(x)
+    if let (Array::Float(src), Array::Float(tt), [1, 0]) = (&a, &t, perm.as_slice()) {
+        crate::kernels::rowpass::note_transpose(src, tt);
+    }
+    out(t)
 }
 
 fn p_expand_dims(_cx: &dyn Context, args: Args) -> Result<Value> {

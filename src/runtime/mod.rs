@@ -10,6 +10,7 @@ pub mod convert;
 pub mod executor;
 pub mod frame;
 pub mod host;
+mod rowpass;
 pub mod scalar;
 pub mod sched;
 pub mod session;
@@ -611,6 +612,7 @@ impl<'r> Interp<'r> {
             NodeKind::Fused { fused, leaves } => {
                 self.eval_fused(node, fused, leaves, frame, &mut || Value::Nil)
             }
+            NodeKind::RowPass { recipe, stmts } => self.eval_row_pass(recipe, stmts, frame),
         }
     }
 

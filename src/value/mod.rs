@@ -6,6 +6,12 @@
 //! - Cloning any value is O(1): arrays, strings, lists and dicts are behind `Arc`.
 //! - Arrays are copy-on-write: [`Array::make_mut_f64`] and friends write in place when the
 //!   `Arc` is unique and copy otherwise, so no two bindings ever observe each other's writes.
+//!   Every in-place path goes through `Arc::get_mut` (fails while a `Weak` exists),
+//!   `Arc::make_mut` (then moves the data to a new allocation) or `Arc::try_unwrap` (ends
+//!   the `Arc`): an allocation a `Weak` points to is never written under the same pointer.
+//!   `kernels::rowpass` relies on this to know that a recorded `transpose(x)` still is the
+//!   transpose of `x`; new in-place paths must keep it (no `get_mut_unchecked`, no writes
+//!   through raw pointers into shared arrays).
 //! - Arrays have 1 to 4 dimensions ([`MAX_NDIM`]).
 
 pub mod broadcast;
@@ -210,7 +216,8 @@ impl Array {
         }
     }
 
-    /// Mutable access for in-place updates: copies the data first when it is shared.
+    /// Mutable access for in-place updates: copies the data first when it is shared (and
+    /// moves it to a new allocation when only `Weak`s share it: see the module invariants).
     pub fn make_mut_f64(a: &mut Arc<ArrayD<f64>>) -> &mut ArrayD<f64> {
         Arc::make_mut(a)
     }
