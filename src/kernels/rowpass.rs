@@ -73,25 +73,33 @@ pub fn runs() -> usize {
 
 // ---------------------------------------------------------------------- geometry
 
-/// Elements of `x` per block (64 KB): a block is read for its dot products and again, from
-/// L1/L2, for the gradient; the elementwise statements run once per block. Measured on
-/// lra 569x30 (750 steps, ms): 4096 2.95-3.04, 8192 2.75-2.84, 16384 2.76-2.79: smaller
-/// blocks pay the fused kernel's per-call cost more often.
-const BLOCK_ELEMS: usize = 8192;
+/// Elements of `x` per block (128 KB): a block is read for its dot products and again, from
+/// L2, for the gradient; the elementwise statements run once per block, and their per-call
+/// cost is what small blocks pay. Measured with the AVX-512 kernels, ms for lra 569x30 (750
+/// steps) / 100000x30 (100 steps): 4096 2.78 / -, 8192 2.85 / -, 16384 2.74 / 40-44,
+/// 32768 2.62 / 55-58. A matrix of at most [`TASK_ELEMS`] elements is one block (see
+/// [`block_rows`]), which is what 32768 gained on the small one.
+const BLOCK_ELEMS: usize = 16384;
 /// Elements of `x` per task (256 KB): the unit of parallel work and of the gradient's
 /// partial sums (at least one block).
 const TASK_ELEMS: usize = 1 << 15;
 /// Matrices of at least this many elements run their tasks on the rayon pool.
 pub const PAR_MIN: usize = 1 << 16;
 
-/// Rows per block (at most the fused kernels' chunk).
-pub fn block_rows(d: usize) -> usize {
-    (BLOCK_ELEMS / d.max(1)).clamp(1, super::fused::CHUNK)
+/// Rows per block of an `n × d` matrix (at most the fused kernels' chunk): a small matrix
+/// (one task) is one block; depends only on the shape.
+pub fn block_rows(n: usize, d: usize) -> usize {
+    let rows = if n.saturating_mul(d) <= TASK_ELEMS {
+        n
+    } else {
+        BLOCK_ELEMS / d.max(1)
+    };
+    rows.clamp(1, super::fused::CHUNK)
 }
 
-/// Rows per task: a whole number of blocks; depends only on `d`.
-pub fn task_rows(d: usize) -> usize {
-    let b = block_rows(d);
+/// Rows per task: a whole number of blocks; depends only on the shape.
+pub fn task_rows(n: usize, d: usize) -> usize {
+    let b = block_rows(n, d);
     b * (TASK_ELEMS / (b * d.max(1))).max(1)
 }
 
@@ -314,6 +322,155 @@ unsafe fn axpys_fma(x: &[f64], d: usize, e: &[f64], g: &mut [f64]) {
     }
 }
 
+/// The mask of the first `n` (at most 8) lanes of a 512-bit vector.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn lanes8(n: usize) -> u8 {
+    if n >= 8 {
+        0xff
+    } else {
+        ((1u16 << n) - 1) as u8
+    }
+}
+
+/// [`dots`] with AVX-512: eight rows at a time, lane `k` of a row's 512-bit accumulator
+/// summing the elements `j ≡ k (mod 8)` with fused multiply-adds (the last group masked),
+/// then a fixed tree of shuffles and adds that yields the eight row sums at once. Different
+/// bits from [`dots_fma`] and [`dots`] (the CPU decides which runs), the same on every
+/// thread and for every grouping of the rows into blocks.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn dots_avx512(x: &[f64], d: usize, w: &[f64], p: &mut [f64]) {
+    use std::arch::x86_64::*;
+    let rows = p.len();
+    if x.len() < rows * d || w.len() < d {
+        return dots(x, d, w, p);
+    }
+    let mut r = 0;
+    // SAFETY (all blocks below): row r + k (< rows) starts at (r + k) * d; each masked load
+    // reads the min(8, d - j) elements at column j < d of a row and of `w`; the stores write
+    // p[r..r + 8] or p[r].
+    while r + 8 <= rows {
+        unsafe {
+            let b = x.as_ptr().add(r * d);
+            let mut a = [_mm512_setzero_pd(); 8];
+            let mut j = 0;
+            while j < d {
+                let m = lanes8(d - j);
+                let wv = _mm512_maskz_loadu_pd(m, w.as_ptr().add(j));
+                for (k, ak) in a.iter_mut().enumerate() {
+                    *ak = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, b.add(k * d + j)), wv, *ak);
+                }
+                j += 8;
+            }
+            // pairs of lanes, then of 128-bit chunks, then of halves: row sums 0..8 in order
+            let pair = |u: __m512d, v: __m512d| {
+                _mm512_add_pd(_mm512_unpacklo_pd(u, v), _mm512_unpackhi_pd(u, v))
+            };
+            let chunks = |u: __m512d, v: __m512d| {
+                _mm512_add_pd(
+                    _mm512_shuffle_f64x2::<0x88>(u, v),
+                    _mm512_shuffle_f64x2::<0xdd>(u, v),
+                )
+            };
+            let (t01, t23, t45, t67) = (
+                pair(a[0], a[1]),
+                pair(a[2], a[3]),
+                pair(a[4], a[5]),
+                pair(a[6], a[7]),
+            );
+            let sums = chunks(chunks(t01, t23), chunks(t45, t67));
+            _mm512_storeu_pd(p.as_mut_ptr().add(r), sums);
+        }
+        r += 8;
+    }
+    while r < rows {
+        unsafe {
+            let b = x.as_ptr().add(r * d);
+            let mut a = _mm512_setzero_pd();
+            let mut j = 0;
+            while j < d {
+                let m = lanes8(d - j);
+                a = _mm512_fmadd_pd(
+                    _mm512_maskz_loadu_pd(m, b.add(j)),
+                    _mm512_maskz_loadu_pd(m, w.as_ptr().add(j)),
+                    a,
+                );
+                j += 8;
+            }
+            p[r] = _mm512_reduce_add_pd(a);
+        }
+        r += 1;
+    }
+}
+
+/// [`axpys`] with AVX-512, by strips of 32 columns held in registers: two accumulators per
+/// group of 8 columns take the even and the odd rows of the block in order (fused
+/// multiply-adds), then `g += s_even + s_odd`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn axpys_avx512(x: &[f64], d: usize, e: &[f64], g: &mut [f64]) {
+    use std::arch::x86_64::*;
+    let rows = e.len();
+    if x.len() < rows * d || g.len() < d {
+        return axpys(x, d, e, g);
+    }
+    let mut j = 0;
+    // SAFETY: every masked load reads min(8, d - c) elements (none when d <= c) at a column
+    // c of a row of the block (r < rows) or of `g`; the masked stores write the same
+    // elements of `g`.
+    while j < d {
+        let m = [
+            lanes8(d - j),
+            lanes8(d.saturating_sub(j + 8)),
+            lanes8(d.saturating_sub(j + 16)),
+            lanes8(d.saturating_sub(j + 24)),
+        ];
+        unsafe {
+            let z = _mm512_setzero_pd();
+            let mut even = [z; 4];
+            let mut odd = [z; 4];
+            let mut r = 0;
+            while r + 2 <= rows {
+                let b = x.as_ptr().add(r * d + j);
+                let c = b.add(d);
+                let (ev, od) = (_mm512_set1_pd(e[r]), _mm512_set1_pd(e[r + 1]));
+                for h in 0..4 {
+                    if m[h] != 0 {
+                        even[h] =
+                            _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m[h], b.add(8 * h)), ev, even[h]);
+                        odd[h] =
+                            _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m[h], c.add(8 * h)), od, odd[h]);
+                    }
+                }
+                r += 2;
+            }
+            if r < rows {
+                let b = x.as_ptr().add(r * d + j);
+                let ev = _mm512_set1_pd(e[r]);
+                for h in 0..4 {
+                    if m[h] != 0 {
+                        even[h] =
+                            _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m[h], b.add(8 * h)), ev, even[h]);
+                    }
+                }
+            }
+            for h in 0..4 {
+                if m[h] == 0 {
+                    break;
+                }
+                let gp = g.as_mut_ptr().add(j + 8 * h);
+                let sum = _mm512_add_pd(
+                    _mm512_maskz_loadu_pd(m[h], gp),
+                    _mm512_add_pd(even[h], odd[h]),
+                );
+                _mm512_mask_storeu_pd(gp, m[h], sum);
+            }
+        }
+        j += 32;
+    }
+}
+
 /// `g += Σ_r e[r] · x_r`: four rows at a time, `g_j += (e0 x0j + e1 x1j) + (e2 x2j + e3
 /// x3j)`, then the remaining rows one by one (the grouping follows the block's rows only).
 #[inline(always)]
@@ -369,7 +526,7 @@ pub fn run(
     block: &BlockFn,
 ) -> Vec<f64> {
     RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let task = task_rows(d);
+    let task = task_rows(n, d);
     let n_tasks = n.div_ceil(task);
     let cx = Task {
         x,
@@ -430,6 +587,8 @@ struct Task<'a, 'f> {
 /// Which kernels the CPU runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Simd {
+    /// [`dots_avx512`], [`axpys_avx512`].
+    Avx512,
     /// [`dots_fma`], [`axpys_fma`].
     Avx2Fma,
     /// [`dots`], [`axpys`].
@@ -439,6 +598,9 @@ enum Simd {
 fn simd() -> Simd {
     #[cfg(target_arch = "x86_64")]
     {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return Simd::Avx512;
+        }
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             return Simd::Avx2Fma;
@@ -454,7 +616,7 @@ fn one_task(cx: &Task, t: usize, parts: &mut [&mut [f64]], g: &mut [f64]) {
     let d = cx.d;
     let first = t * cx.task;
     let rows = cx.task.min(cx.n - first);
-    let b = block_rows(d);
+    let b = block_rows(cx.n, d);
     let mut p = [0.0f64; super::fused::CHUNK];
     let mut lo = 0;
     while lo < rows {
@@ -463,6 +625,8 @@ fn one_task(cx: &Task, t: usize, parts: &mut [&mut [f64]], g: &mut [f64]) {
         let pb = &mut p[..hi - lo];
         match cx.simd {
             // SAFETY: `simd` names only what the CPU has (see [`simd`]).
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => unsafe { dots_avx512(xb, d, cx.w, pb) },
             #[cfg(target_arch = "x86_64")]
             Simd::Avx2Fma => unsafe { dots_fma(xb, d, cx.w, pb) },
             _ => dots(xb, d, cx.w, pb),
@@ -476,6 +640,8 @@ fn one_task(cx: &Task, t: usize, parts: &mut [&mut [f64]], g: &mut [f64]) {
         match cx.simd {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => unsafe { axpys_avx512(xb, d, rb, g) },
+            #[cfg(target_arch = "x86_64")]
             Simd::Avx2Fma => unsafe { axpys_fma(xb, d, rb, g) },
             _ => axpys(xb, d, rb, g),
         }
@@ -488,12 +654,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_and_tasks_depend_on_d_only() {
-        assert_eq!(block_rows(30), 273);
-        assert_eq!(block_rows(1), super::super::fused::CHUNK);
-        assert_eq!(block_rows(5000), 1);
-        for d in [1, 2, 30, 100, 5000] {
-            assert_eq!(task_rows(d) % block_rows(d), 0);
+    fn blocks_and_tasks_depend_on_the_shape_only() {
+        assert_eq!(block_rows(100_000, 30), 546);
+        assert_eq!(block_rows(569, 30), 569);
+        assert_eq!(block_rows(100_000, 1), super::super::fused::CHUNK);
+        assert_eq!(block_rows(100, 5000), 3);
+        assert_eq!(block_rows(100, 50_000), 1);
+        for n in [1, 569, 100_000] {
+            for d in [1, 2, 30, 100, 5000] {
+                assert_eq!(task_rows(n, d) % block_rows(n, d), 0);
+            }
         }
     }
 
