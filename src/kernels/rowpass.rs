@@ -698,4 +698,58 @@ mod tests {
             assert_eq!(g, want_g);
         }
     }
+
+    /// Every kernel variant this CPU can run gives the plain sums on small integers (exact
+    /// whatever the order) for all the tail shapes: rows not a multiple of 4 or 8, columns
+    /// not a multiple of 4, 8, 16 or 32.
+    #[test]
+    fn every_kernel_variant_matches_plain_sums() {
+        for rows in [1, 3, 4, 7, 8, 9, 17] {
+            for d in [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 30, 31, 32, 33, 40, 100] {
+                let x: Vec<f64> = (0..rows * d)
+                    .map(|i| ((i * 7919) % 13) as f64 - 6.0)
+                    .collect();
+                let w: Vec<f64> = (0..d).map(|j| (j % 5) as f64 - 2.0).collect();
+                let e: Vec<f64> = (0..rows).map(|r| (r % 7) as f64 - 3.0).collect();
+                let want_p: Vec<f64> = (0..rows)
+                    .map(|r| (0..d).map(|j| x[r * d + j] * w[j]).sum())
+                    .collect();
+                let want_g: Vec<f64> = (0..d)
+                    .map(|j| 1.0 + (0..rows).map(|r| e[r] * x[r * d + j]).sum::<f64>())
+                    .collect();
+                type Dots = unsafe fn(&[f64], usize, &[f64], &mut [f64]);
+                type Axpys = unsafe fn(&[f64], usize, &[f64], &mut [f64]);
+                let mut variants: Vec<(&str, Dots, Axpys)> = Vec::new();
+                fn plain_dots(x: &[f64], d: usize, w: &[f64], p: &mut [f64]) {
+                    dots(x, d, w, p)
+                }
+                fn plain_axpys(x: &[f64], d: usize, e: &[f64], g: &mut [f64]) {
+                    axpys(x, d, e, g)
+                }
+                variants.push(("portable", plain_dots, plain_axpys));
+                #[cfg(target_arch = "x86_64")]
+                {
+                    if std::arch::is_x86_feature_detected!("avx2")
+                        && std::arch::is_x86_feature_detected!("fma")
+                    {
+                        variants.push(("avx2+fma", dots_fma, axpys_fma));
+                    }
+                    if std::arch::is_x86_feature_detected!("avx512f") {
+                        variants.push(("avx512", dots_avx512, axpys_avx512));
+                    }
+                }
+                for (name, dots_fn, axpys_fn) in variants {
+                    let mut p = vec![0.0; rows];
+                    let mut g = vec![1.0; d];
+                    // SAFETY: only the variants the CPU has are listed.
+                    unsafe {
+                        dots_fn(&x, d, &w, &mut p);
+                        axpys_fn(&x, d, &e, &mut g);
+                    }
+                    assert_eq!(p, want_p, "{name} dots, {rows} x {d}");
+                    assert_eq!(g, want_g, "{name} axpys, {rows} x {d}");
+                }
+            }
+        }
+    }
 }
