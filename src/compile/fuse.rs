@@ -63,61 +63,9 @@ fn visit(node: &mut Node) {
         return;
     }
     match &mut node.kind {
-        NodeKind::Const(_) | NodeKind::Var(_) | NodeKind::Lambda { .. } => {}
+        // a fused node's leaves were visited before it was built
         NodeKind::Fused { .. } => {}
-        NodeKind::Binary { lhs, rhs, .. } => {
-            visit(lhs);
-            visit(rhs);
-        }
-        NodeKind::Prim { args, .. } => args.iter_mut().for_each(visit),
-        NodeKind::Call {
-            callee,
-            args,
-            keywords,
-            ..
-        } => {
-            visit(callee);
-            args.iter_mut().for_each(visit);
-            keywords.iter_mut().for_each(|(_, v)| visit(v));
-        }
-        NodeKind::If {
-            cond,
-            then,
-            otherwise,
-        } => {
-            visit(cond);
-            visit(then);
-            if let Some(o) = otherwise {
-                visit(o);
-            }
-        }
-        NodeKind::While { cond, body, .. } => {
-            visit(cond);
-            visit(body);
-        }
-        NodeKind::For {
-            init,
-            cond,
-            step,
-            body,
-        } => {
-            visit(init);
-            visit(cond);
-            visit(step);
-            visit(body);
-        }
-        NodeKind::Block(s) | NodeKind::ParallelBlock(s) | NodeKind::RowPass { stmts: s, .. } => {
-            s.iter_mut().for_each(visit)
-        }
-        NodeKind::Define { value, .. } | NodeKind::Store { value, .. } => visit(value),
-        NodeKind::StoreSlice { indices, value, .. } => {
-            indices.iter_mut().for_each(visit);
-            visit(value);
-        }
-        NodeKind::Timer { expr, done } => {
-            visit(expr);
-            visit(done);
-        }
+        kind => kind.for_each_child_mut(visit),
     }
 }
 

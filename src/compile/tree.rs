@@ -203,41 +203,41 @@ pub enum NodeKind {
     },
 }
 
-impl NodeKind {
-    /// Calls `f` on every child node evaluated as part of this node, in evaluation order
-    /// (parameter defaults and lambda bodies belong to their functions, not to this tree).
-    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Node)) {
-        match self {
+/// The children of a node kind, in evaluation order, each passed to `$f`; `$iter` is `iter`
+/// or `iter_mut`. One body for [`NodeKind::for_each_child`] and its `_mut` twin.
+macro_rules! each_child {
+    ($kind:expr, $f:ident, $iter:ident) => {
+        match $kind {
             NodeKind::Const(_) | NodeKind::Var(_) | NodeKind::Lambda { .. } => {}
             NodeKind::Binary { lhs, rhs, .. } => {
-                f(lhs);
-                f(rhs);
+                $f(lhs);
+                $f(rhs);
             }
-            NodeKind::Prim { args, .. } => args.iter().for_each(f),
+            NodeKind::Prim { args, .. } => args.$iter().for_each($f),
             NodeKind::Call {
                 callee,
                 args,
                 keywords,
                 ..
             } => {
-                f(callee);
-                args.iter().for_each(&mut f);
-                keywords.iter().for_each(|(_, v)| f(v));
+                $f(callee);
+                args.$iter().for_each(&mut $f);
+                keywords.$iter().for_each(|(_, v)| $f(v));
             }
             NodeKind::If {
                 cond,
                 then,
                 otherwise,
             } => {
-                f(cond);
-                f(then);
+                $f(cond);
+                $f(then);
                 if let Some(o) = otherwise {
-                    f(o);
+                    $f(o);
                 }
             }
             NodeKind::While { cond, body, .. } => {
-                f(cond);
-                f(body);
+                $f(cond);
+                $f(body);
             }
             NodeKind::For {
                 init,
@@ -245,24 +245,38 @@ impl NodeKind {
                 step,
                 body,
             } => {
-                f(init);
-                f(cond);
-                f(body);
-                f(step);
+                $f(init);
+                $f(cond);
+                $f(body);
+                $f(step);
             }
-            NodeKind::Block(s) | NodeKind::ParallelBlock(s) => s.iter().for_each(f),
-            NodeKind::RowPass { stmts, .. } => stmts.iter().for_each(f),
-            NodeKind::Define { value, .. } | NodeKind::Store { value, .. } => f(value),
+            NodeKind::Block(s) | NodeKind::ParallelBlock(s) => s.$iter().for_each($f),
+            NodeKind::RowPass { stmts, .. } => stmts.$iter().for_each($f),
+            NodeKind::Define { value, .. } | NodeKind::Store { value, .. } => $f(value),
             NodeKind::StoreSlice { indices, value, .. } => {
-                indices.iter().for_each(&mut f);
-                f(value);
+                indices.$iter().for_each(&mut $f);
+                $f(value);
             }
             NodeKind::Timer { expr, done } => {
-                f(expr);
-                f(done);
+                $f(expr);
+                $f(done);
             }
-            NodeKind::Fused { leaves, .. } => leaves.iter().for_each(f),
+            NodeKind::Fused { leaves, .. } => leaves.$iter().for_each($f),
         }
+    };
+}
+
+impl NodeKind {
+    /// Calls `f` on every child node evaluated as part of this node, in evaluation order
+    /// (parameter defaults and lambda bodies belong to their functions, not to this tree).
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Node)) {
+        each_child!(self, f, iter)
+    }
+
+    /// [`NodeKind::for_each_child`] with write access, for the compiler's rewriting passes
+    /// (fusion, the row pass).
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Node)) {
+        each_child!(self, f, iter_mut)
     }
 }
 
