@@ -153,6 +153,48 @@ fn loops_locals_and_globals() {
     );
 }
 
+/// A value that is also a variable's (`define` yields it) must reach both places.
+#[test]
+fn values_shared_with_variables() {
+    check(
+        &[
+            "define(f, n, block(define(a, 0), define(b, define(a, n + 1)), a + b))",
+            "f(1)",
+        ],
+        "4",
+    );
+    check(
+        &[
+            "define(g, x, y, x * 10 + y)",
+            "define(f, n, block(define(a, 0), g(define(a, n + 1), a)))",
+            "f(1)",
+        ],
+        "22",
+    );
+    check(
+        &[
+            // the branch's `define` makes a variable of the branch (the outer a stays 0)
+            "define(f, n, block(define(a, 0), define(c, if(n > 0, define(a, n * 3), 0)), a + c))",
+            "f(2)",
+        ],
+        "6",
+    );
+    check(
+        &[
+            "define(f, n, block(define(a, 0), define(c, if(n > 0, block(store(a, n * 3), a), 0)), a + c))",
+            "f(2)",
+        ],
+        "12",
+    );
+    check(
+        &[
+            "define(f, n, block(define(a, n), define(b, a + block(store(a, 100), a)), a * 1000 + b))",
+            "f(1)",
+        ],
+        "100101",
+    );
+}
+
 #[test]
 fn code_the_tier_does_not_take_runs_the_same() {
     // a variable changing type, arrays, primitives, closures over locals, keyword calls

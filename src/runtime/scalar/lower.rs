@@ -388,14 +388,15 @@ impl<'g> Lower<'g> {
         self.ops.len() - 1
     }
 
-    /// Copies `src` to `dst`. When `src` was computed by the instruction just emitted (a
-    /// temporary nothing has read yet), that instruction writes `dst` instead.
-    fn move_to(&mut self, dst: Reg, src: Reg) {
+    /// Copies `src` to `dst`. When `src` is a temporary computed by the instruction just
+    /// emitted (nothing has read it yet), that instruction writes `dst` instead. Never for a
+    /// variable's register: the variable must keep its value too (`define(b, define(a, 1))`).
+    fn move_to(&mut self, f: &Func<'_>, dst: Reg, src: Reg) {
         if dst == src {
             return;
         }
         if let Some((at, r)) = self.fresh {
-            if r == src && at + 1 == self.ops.len() {
+            if r == src && src >= f.first_temp && at + 1 == self.ops.len() {
                 if let Some(r) = self.ops[at].result_mut() {
                     *r = dst;
                     self.fresh = Some((at, dst));
@@ -491,7 +492,7 @@ impl<'g> Lower<'g> {
                 let dst = f.temp();
                 let (rt, tt) = self.expr(f, then, want)?;
                 if want {
-                    self.move_to(dst, rt);
+                    self.move_to(f, dst, rt);
                 }
                 let after_then = std::mem::replace(&mut f.assigned, start);
                 let (te, after_else) = match otherwise {
@@ -500,7 +501,7 @@ impl<'g> Lower<'g> {
                         self.patch(skip);
                         let (re, te) = self.expr(f, o, want)?;
                         if want {
-                            self.move_to(dst, re);
+                            self.move_to(f, dst, re);
                         }
                         self.patch(end);
                         (te, std::mem::take(&mut f.assigned))
@@ -662,7 +663,7 @@ impl<'g> Lower<'g> {
             (Some(a), Some(b)) if a != b => return None,
             _ => {}
         }
-        self.move_to(r, src);
+        self.move_to(f, r, src);
         f.assigned[r as usize] = true;
         f.written[r as usize] = true;
         Some(r)
@@ -986,7 +987,7 @@ impl<'g> Lower<'g> {
         let mut key: smallvec::SmallVec<[Ty; 4]> = smallvec::SmallVec::new();
         for (i, a) in args.iter().enumerate() {
             let (r, t) = self.expr(f, a, true)?;
-            self.move_to(first + i as Reg, r);
+            self.move_to(f, first + i as Reg, r);
             match t {
                 Some(Ty::Nil) => return None,
                 Some(t) => key.push(t),
