@@ -341,3 +341,120 @@ fn embedded_calls_use_the_tier() {
     assert_eq!(format!("{v:?}"), "610");
     assert!(entries() > before);
 }
+
+/// Random scalar programs (functions with defines, stores, `if`, `while`, calls, int and
+/// float arithmetic) give the same values and errors with the tier and without it.
+#[test]
+fn random_programs_agree() {
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            // SplitMix64
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn pick<'a>(&mut self, xs: &'a [String]) -> &'a str {
+            &xs[self.below(xs.len() as u64) as usize]
+        }
+        fn expr(&mut self, vars: &[String], depth: u32, floats: bool) -> String {
+            if depth == 0 || self.below(10) < 3 {
+                return match self.below(10) {
+                    0..=3 => self.pick(vars).to_string(),
+                    4..=7 => (self.below(15) as i64 - 5).to_string(),
+                    _ if floats => format!("{:.2}", self.below(600) as f64 / 100.0 - 3.0),
+                    _ => (self.below(9) as i64).to_string(),
+                };
+            }
+            let ops: &[&str] = if floats {
+                &["+", "-", "*", "/", "%", "<", ">", "==", "<=", "!="]
+            } else {
+                &["+", "-", "*", "%", "+", "-", "*"]
+            };
+            match self.below(10) {
+                0..=5 => {
+                    let op = ops[self.below(ops.len() as u64) as usize];
+                    let (a, b) = (
+                        self.expr(vars, depth - 1, floats),
+                        self.expr(vars, depth - 1, floats),
+                    );
+                    format!("({a} {op} {b})")
+                }
+                6 => {
+                    let (c, a, b) = (
+                        self.expr(vars, depth - 1, floats),
+                        self.expr(vars, depth - 1, floats),
+                        self.expr(vars, depth - 1, floats),
+                    );
+                    format!("if({c}, {a}, {b})")
+                }
+                7 if vars.len() > 2 => {
+                    let v = self.pick(&vars[2..]).to_string();
+                    let e = self.expr(vars, depth - 1, floats);
+                    format!("block(store({v}, {e}), {v})")
+                }
+                8 => {
+                    let (a, b) = (
+                        self.expr(vars, depth - 1, floats),
+                        self.expr(vars, depth - 1, floats),
+                    );
+                    format!("g({a}, {b})")
+                }
+                _ => format!("-{}", self.expr(vars, depth - 1, floats)),
+            }
+        }
+    }
+    let mut ran = 0;
+    for seed in 0..120u64 {
+        let floats = seed % 2 == 0;
+        let mut r = Gen(seed);
+        let mut vars: Vec<String> = vec!["n".into(), "m".into()];
+        let mut stmts = Vec::new();
+        for i in 0..1 + r.below(4) {
+            let e = r.expr(&vars, 3, floats);
+            stmts.push(format!("define(v{i}, {e})"));
+            vars.push(format!("v{i}"));
+        }
+        if r.below(10) < 7 {
+            let body: Vec<String> = (0..1 + r.below(3))
+                .map(|_| {
+                    let v = r.pick(&vars[2..]).to_string();
+                    let e = r.expr(&vars, 2, floats);
+                    format!("store({v}, {e})")
+                })
+                .collect();
+            let k = r.below(7);
+            stmts.push("define(c, 0)".into());
+            stmts.push(format!(
+                "while(c < {k}, block({}, store(c, c + 1)))",
+                body.join(", ")
+            ));
+        }
+        stmts.push(r.expr(&vars, 3, floats));
+        let g = format!("define(g, a, b, if(a < b, a * 2 - b, b + {}))", r.below(4));
+        let f = format!("define(f, n, m, block({}))", stmts.join(", "));
+        let args = ["1", "2", "-3", "0", "7"];
+        let calls: Vec<String> = (0..3)
+            .map(|_| {
+                let a = args[r.below(5) as usize];
+                let b = if floats {
+                    "2.5"
+                } else {
+                    args[r.below(5) as usize]
+                };
+                format!("f({a}, {b})")
+            })
+            .collect();
+        let mut src: Vec<&str> = vec![&g, &f];
+        src.extend(calls.iter().map(String::as_str));
+        let (_, tier) = both(Engine::new, &src, &[]);
+        ran += usize::from(tier);
+    }
+    // most programs are ones the tier takes (the rest fail to type or to run)
+    assert!(ran > 40, "the tier ran on only {ran} of 120 programs");
+}
