@@ -547,13 +547,7 @@ impl<'r> Interp<'r> {
                 Ok(last)
             }
             NodeKind::ParallelBlock(stmts) => self.eval_parallel_block(stmts, frame),
-            NodeKind::Block(stmts) => {
-                let mut last = Value::Nil;
-                for s in stmts.iter() {
-                    last = self.eval(s, frame)?;
-                }
-                Ok(last)
-            }
+            NodeKind::Block(stmts) => self.eval_block(stmts, frame),
             NodeKind::Define {
                 target,
                 value,
@@ -812,6 +806,15 @@ impl<'r> Interp<'r> {
             }
         };
         result.map_err(|e| e.push_call(&c.code.name, node.span))
+    }
+
+    /// A block's statements in order; its value is the last one's (nil when empty).
+    fn eval_block(&self, stmts: &[Node], frame: &Frame) -> Result<Value> {
+        let mut last = Value::Nil;
+        for s in stmts {
+            last = self.eval(s, frame)?;
+        }
+        Ok(last)
     }
 
     /// Evaluates nodes in order on this thread.

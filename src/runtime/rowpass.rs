@@ -65,11 +65,7 @@ impl Interp<'_> {
         if let Some(r) = self.row_pass_fast(recipe, stmts, frame) {
             return r;
         }
-        let mut last = Value::Nil;
-        for s in stmts {
-            last = self.eval(s, frame)?;
-        }
-        Ok(last)
+        self.eval_block(stmts, frame)
     }
 
     /// A variable's value, awaited; `None` on any error (the fallback reports it).

@@ -975,10 +975,9 @@ impl<'g> Lower<'g> {
             Some(_) => {}
             None => self.callees.push((g, Arc::downgrade(&code))),
         }
-        code.scalar
-            .shape
-            .get_or_init(|| function_shape(&code))
-            .as_ref()?;
+        if !code.scalar.function_lowers(&code) {
+            return None;
+        }
         // the arguments go to consecutive registers, each copied as soon as it is computed
         let first = f.next_temp;
         for _ in args {

@@ -330,6 +330,14 @@ impl Tier {
         !matches!(self.shape.get(), Some(None))
     }
 
+    /// Whether the body of `code` (this tier's function) is made only of what lowers,
+    /// decided on first use.
+    fn function_lowers(&self, code: &FuncCode) -> bool {
+        self.shape
+            .get_or_init(|| lower::function_shape(code))
+            .is_some()
+    }
+
     /// The unit for entry types `key`, lowering it on first use (`None`: stay on the tree).
     fn unit(
         &self,
@@ -437,10 +445,9 @@ impl Interp<'_> {
         if self.profiler.is_some() || !enabled() {
             return None;
         }
-        code.scalar
-            .shape
-            .get_or_init(|| lower::function_shape(code))
-            .as_ref()?;
+        if !code.scalar.function_lowers(code) {
+            return None;
+        }
         let mut key: smallvec::SmallVec<[Ty; 4]> = smallvec::SmallVec::new();
         for a in args {
             key.push(Ty::of(a).filter(|t| *t != Ty::Nil)?);
